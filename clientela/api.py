@@ -1,0 +1,90 @@
+"""The HTTP API: one NinjaAPI, routers contributed by the apps, errors as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import SessionAuth
+
+from clientela.platform.api_auth import ApiTokenAuth
+from clientela.platform.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Clientela API",
+    version="1",
+    description="Clientela's HTTP API. Authenticate with a personal API token "
+    "(`Authorization: Bearer clt_…`) or a browser session.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=[ApiTokenAuth(), SessionAuth()],
+)
+
+
+def problem(request: HttpRequest, status: int, title: str, *, code: str, detail: str = "",
+            errors: dict[str, Any] | None = None) -> HttpResponse:
+    body: dict[str, Any] = {"type": f"about:blank#{code}", "title": title, "status": status,
+                            "code": code, "instance": request.path}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return problem(request, exc.status, str(exc.message), code=exc.code,
+                   errors={k: [str(m) for m in v] for k, v in exc.errors.items()})
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    for item in exc.errors:
+        location = ".".join(str(p) for p in item.get("loc", ())[1:]) or "body"
+        errors.setdefault(location, []).append(str(item.get("msg", "")))
+    return problem(request, 422, _("Some fields are not valid."), code="validation_failed",
+                   errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = problem(request, 401, _("Authentication required."), code="not_authenticated")
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(request, 404, _("Not found."), code="not_found")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem(request, exc.status_code, str(exc), code="http_error")
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unhandled API error on %s", request.path)
+    return problem(request, 500, _("Something went wrong on the server."), code="server_error")
+
+
+def _mount() -> None:
+    from clientela.customers.api import router as customers_router
+    from clientela.platform.api import router as platform_router
+
+    api.add_router("/v1/", platform_router)
+    api.add_router("/v1/", customers_router)
+
+
+_mount()

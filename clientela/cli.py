@@ -1,0 +1,44 @@
+"""The ``clientela`` command: one verb per module in ``clientela.commands``.
+
+Each module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
+Django is set up before a verb runs, so verbs use the ORM and settings directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+VERBS = ("serve", "worker", "migrate", "demo", "createuser", "backup", "restore", "check",
+         "audit")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clientela",
+        description="Clientela CRM: run the server, the task worker and maintenance jobs.",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    sub.required = True
+    for verb in VERBS:
+        module = importlib.import_module(f"clientela.commands.{verb}")
+        verb_parser = sub.add_parser(verb, help=module.HELP, description=module.HELP)
+        module.add_arguments(verb_parser)
+        verb_parser.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientela.settings")
+    args = build_parser().parse_args(argv)
+    import django
+
+    django.setup()
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

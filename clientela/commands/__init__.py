@@ -1,0 +1,1 @@
+"""The verbs of the ``clientela`` command, one module each."""

@@ -1,0 +1,57 @@
+"""Brazilian tax ids (CNPJ, CPF) and phone numbers in E.164."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value or "")
+
+
+def _check_digit(digits: str, weights: list[int]) -> int:
+    total = sum(int(d) * w for d, w in zip(digits, weights, strict=False))
+    rest = total % 11
+    return 0 if rest < 2 else 11 - rest
+
+
+def is_valid_cpf(value: str) -> bool:
+    digits = _digits(value)
+    if len(digits) != 11 or digits == digits[0] * 11:
+        return False
+    first = _check_digit(digits[:9], list(range(10, 1, -1)))
+    second = _check_digit(digits[:10], list(range(11, 1, -1)))
+    return digits[9:] == f"{first}{second}"
+
+
+def is_valid_cnpj(value: str) -> bool:
+    digits = _digits(value)
+    if len(digits) != 14 or digits == digits[0] * 14:
+        return False
+    weights = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]
+    first = _check_digit(digits[:12], weights)
+    second = _check_digit(digits[:13], [6, *weights])
+    return digits[12:] == f"{first}{second}"
+
+
+def format_cnpj(value: str) -> str:
+    d = _digits(value)
+    return f"{d[:2]}.{d[2:5]}.{d[5:8]}/{d[8:12]}-{d[12:]}"
+
+
+def format_cpf(value: str) -> str:
+    d = _digits(value)
+    return f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}"
+
+
+def normalize_phone(value: str, region: str = "BR") -> str | None:
+    """The number in E.164 (+5511987654321), or None when it is not a possible number."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

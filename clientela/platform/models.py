@@ -1,0 +1,249 @@
+"""Platform tables: people and their rights, the audit chain, tokens, notifications, schedules.
+
+``platform`` names no business object: apps register theirs in ``registry`` and the permission
+rows below refer to them by key (``customers.account``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Scope(models.TextChoices):
+    OWN = "own", _("Own records")
+    TEAM = "team", _("Team's records")
+    ALL = "all", _("All records")
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("View")
+    CREATE = "create", _("Create")
+    EDIT = "edit", _("Edit")
+    DELETE = "delete", _("Delete")
+    EXPORT = "export", _("Export")
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("code"), max_length=60, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_builtin = models.BooleanField(_("built-in"), default=False)
+    is_admin = models.BooleanField(
+        _("administrator"),
+        default=False,
+        help_text=_("Administrators manage users, roles, teams and settings."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RolePermission(models.Model):
+    """What one role may do with one kind of record, and which of those records it sees."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="permissions")
+    object_type = models.CharField(_("record type"), max_length=80)
+    can_view = models.BooleanField(_("view"), default=False)
+    can_create = models.BooleanField(_("create"), default=False)
+    can_edit = models.BooleanField(_("edit"), default=False)
+    can_delete = models.BooleanField(_("delete"), default=False)
+    can_export = models.BooleanField(_("export"), default=False)
+    scope = models.CharField(_("visibility"), max_length=8, choices=Scope, default=Scope.OWN)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "object_type"], name="role_object_type_unique")
+        ]
+        ordering = ["role_id", "object_type"]
+
+    def allows(self, action: str) -> bool:
+        return bool(getattr(self, f"can_{action}"))
+
+
+class User(AbstractUser):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    role = models.ForeignKey(
+        Role, verbose_name=_("role"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    teams = models.ManyToManyField(Team, verbose_name=_("teams"), blank=True, related_name="members")
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    totp_secret = models.CharField(max_length=64, blank=True)
+    totp_enabled = models.BooleanField(_("two-factor authentication"), default=False)
+    totp_last_step = models.BigIntegerField(default=0)
+
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["email"]
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_administrator(self) -> bool:
+        return bool(self.is_superuser or (self.role is not None and self.role.is_admin))
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class OwnedModel(models.Model):
+    """Base for business records whose visibility follows their owner and team."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Channel(models.TextChoices):
+    UI = "ui", _("Web interface")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    AUTOMATION = "automation", _("Automation")
+    SYSTEM = "system", _("System")
+
+
+class AuditEntry(models.Model):
+    """One append-only line of the audit chain; ``hash`` covers the content and ``prev_hash``."""
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField(_("when"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=150)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel)
+    action = models.CharField(_("action"), max_length=16)
+    object_type = models.CharField(_("record type"), max_length=80)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(_("record"), max_length=200)
+    changes = models.JSONField(_("changes"), default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("audit entries are append-only")
+
+
+class AuditHead(models.Model):
+    """The chain's last sequence number and hash: writers lock it, and a cut tail shows."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    read_only = models.BooleanField(_("read-only"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+
+class PeriodicJob(models.Model):
+    """A task run on a cron schedule; the row is how many workers agree on who runs it."""
+
+    name = models.CharField(max_length=120, unique=True)
+    task_path = models.CharField(max_length=200)
+    cron = models.CharField(max_length=120)
+    enabled = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(db_index=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]

@@ -1,0 +1,1 @@
+"""Every write the platform makes: permission check, rules, one transaction, audit, events."""

@@ -1,0 +1,1 @@
+"""Running background tasks: the worker loop used by ``clientela worker`` and ``serve``."""

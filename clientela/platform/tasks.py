@@ -1,0 +1,38 @@
+"""Platform background tasks and their schedules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.sessions.models import Session
+from django.tasks import task
+from django.utils import timezone
+
+from clientela.platform.models import User
+from clientela.platform.scheduler import periodic
+from clientela.platform.services.notifications import notification_create
+
+
+@task()
+def notify_user(user_id: int, title: str, body: str = "", url: str = "") -> int:
+    """Deliver an in-app notification from background work (reminders, finished exports…)."""
+    user = User.objects.get(pk=user_id)
+    return notification_create(user=user, title=title, body=body, url=url).pk
+
+
+@periodic("platform.clear-expired-sessions", "17 3 * * *")
+@task()
+def clear_expired_sessions() -> int:
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
+
+
+@periodic("platform.prune-task-results", "29 3 * * *")
+@task()
+def prune_task_results(days: int = 14) -> int:
+    """Finished task results older than ``days`` are only noise in the queue table."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,44 @@
+"""Project URLs: the shell, each app's pages, the API."""
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from clientela.api import api
+from clientela.platform.views import account, auth, shell
+
+urlpatterns = [
+    path("", shell.dashboard, name="dashboard"),
+    path("healthz", shell.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url="/static/clientela/favicon.svg", permanent=True)),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("login/verify/", auth.login_verify, name="login_verify"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("password-reset/", auth.password_reset, name="password_reset"),
+    path("password-reset/sent/", auth.password_reset_done, name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", auth.password_reset_confirm,
+         name="password_reset_confirm"),
+    path("password-reset/done/", auth.password_reset_complete, name="password_reset_complete"),
+    path("account/", account.profile, name="profile"),
+    path("account/password/", auth.password_change, name="password_change"),
+    path("account/tokens/", account.token_list, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", account.token_revoke, name="token_revoke"),
+    path("account/two-factor/", account.two_factor, name="two_factor"),
+    path("language/", shell.set_language, name="set_language"),
+    path("notifications/", shell.notification_list, name="notifications"),
+    path("notifications/bell/", shell.notification_bell, name="notification_bell"),
+    path("notifications/read-all/", shell.notification_read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/read/", shell.notification_read,
+         name="notification_read"),
+    path("search/", shell.global_search, name="search"),
+    path("leads/", shell.coming_soon, {"section": "leads"}, name="leads"),
+    path("pipeline/", shell.coming_soon, {"section": "pipeline"}, name="pipeline"),
+    path("activities/", shell.coming_soon, {"section": "activities"}, name="activities"),
+    path("marketing/", shell.coming_soon, {"section": "marketing"}, name="marketing"),
+    path("service/", shell.coming_soon, {"section": "service"}, name="service"),
+    path("contact-center/", shell.coming_soon, {"section": "contactcenter"},
+         name="contactcenter"),
+    path("reports/", shell.coming_soon, {"section": "reports"}, name="reports"),
+    path("settings/", include("clientela.platform.urls")),
+    path("", include("clientela.customers.urls")),
+    path("api/", api.urls),
+]
