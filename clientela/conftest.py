@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -101,6 +102,12 @@ def api_as(db: Any) -> Callable[..., ApiClient]:
     return make
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
 def smtp_server(tmp_path: Any, settings: Any) -> Iterator[Any]:
     """A real SMTP server (aiosmtpd) on loopback; Django's mail goes to it over SMTP."""
@@ -116,13 +123,13 @@ def smtp_server(tmp_path: Any, settings: Any) -> Iterator[Any]:
             self.messages.append(message)
 
     handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.MAILERS = {"default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+    }}
     try:
         yield handler
     finally:

@@ -6,6 +6,7 @@ console, tasks in the database, a generated secret key kept in the data dir.
 
 from __future__ import annotations
 
+import os
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks_db",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -91,9 +93,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-64000;"
         ),
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # A file (not :memory:) so that worker subprocesses in tests can open it; one per test run
+    # so that parallel runs on one machine do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, tasks -----------------------------------------------------------------
@@ -171,34 +176,34 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Mail -----------------------------------------------------------------------------------
 
 
-def _email_settings(url: str) -> dict[str, object]:
+def _mailer(url: str) -> dict[str, object]:
     """EMAIL_URL: smtp://user:pass@host:port, smtp+tls://…, smtps://…, console:, file:///dir."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if scheme == "file":
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": unquote(parts.path),
-        }
+        return {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "OPTIONS": {"file_path": unquote(parts.path)}}
     if scheme not in {"smtp", "smtp+tls", "smtps"}:
         raise ValueError(f"EMAIL_URL scheme must be smtp, smtp+tls, smtps, console or file: {url!r}")
     query = parse_qs(parts.query)
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port or (465 if scheme == "smtps" else 25),
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_TLS": scheme == "smtp+tls",
-        "EMAIL_USE_SSL": scheme == "smtps",
-        "EMAIL_TIMEOUT": int(query.get("timeout", ["10"])[0]),
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or (465 if scheme == "smtps" else 25),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_tls": scheme == "smtp+tls",
+            "use_ssl": scheme == "smtps",
+            "timeout": int(query.get("timeout", ["10"])[0]),
+        },
     }
 
 
 EMAIL_URL = env_str("EMAIL_URL", "console:")
-globals().update(_email_settings(EMAIL_URL))
+MAILERS = {"default": _mailer(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clientela <clientela@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

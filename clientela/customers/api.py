@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from clientela.customers import selectors, services
 from clientela.customers.schemas import (
@@ -42,7 +42,7 @@ def list_accounts(request: HttpRequest, params: Query[SearchParams]):
 
 @router.post("/accounts", response={201: AccountOut}, summary="Create an account")
 def create_account(request: HttpRequest, payload: AccountIn):
-    return 201, services.account_create(actor=request.user, values=_values(payload, partial=False))
+    return Status(201, services.account_create(actor=request.user, values=_values(payload, partial=False)))
 
 
 @router.get("/accounts/{account_id}", response=AccountOut, summary="One account")
@@ -59,7 +59,7 @@ def patch_account(request: HttpRequest, account_id: int, payload: AccountPatch):
 @router.delete("/accounts/{account_id}", response={204: None}, summary="Delete an account")
 def delete_account(request: HttpRequest, account_id: int):
     services.account_delete(actor=request.user, account_id=account_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/contacts", response=ContactPage, summary="Contacts")
@@ -71,7 +71,7 @@ def list_contacts(request: HttpRequest, params: Query[SearchParams]):
 
 @router.post("/contacts", response={201: ContactOut}, summary="Create a contact")
 def create_contact(request: HttpRequest, payload: ContactIn):
-    return 201, services.contact_create(actor=request.user, values=_values(payload, partial=False))
+    return Status(201, services.contact_create(actor=request.user, values=_values(payload, partial=False)))
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, summary="One contact")
@@ -88,4 +88,4 @@ def patch_contact(request: HttpRequest, contact_id: int, payload: ContactPatch):
 @router.delete("/contacts/{contact_id}", response={204: None}, summary="Delete a contact")
 def delete_contact(request: HttpRequest, contact_id: int):
     services.contact_delete(actor=request.user, contact_id=contact_id)
-    return 204, None
+    return Status(204, None)

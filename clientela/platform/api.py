@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from clientela.platform import selectors
@@ -77,7 +77,7 @@ def create_team(request: HttpRequest, payload: TeamIn):
     data = payload.dict()
     data["manager"] = data.pop("manager_id")
     team = users.team_create(actor=request.user, data=data)
-    return 201, selectors.team_get(request.user, team.pk)
+    return Status(201, selectors.team_get(request.user, team.pk))
 
 
 @router.get("/teams/{team_id}", response=TeamOut, summary="One team")
@@ -97,7 +97,7 @@ def patch_team(request: HttpRequest, team_id: int, payload: TeamPatch):
 @router.delete("/teams/{team_id}", response={204: None}, summary="Delete a team")
 def delete_team(request: HttpRequest, team_id: int):
     users.team_delete(actor=request.user, team_id=team_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/roles", response=RolePage, summary="Roles")

@@ -34,10 +34,10 @@ def _resolve_ownership(actor: User, key: str, owner: Any, team: Any) -> tuple[Us
             raise ValidationFailed(errors={"team": [_("Unknown team.")]})
     if scope == Scope.OWN and owner_obj.pk != actor.pk:
         raise ValidationFailed(errors={"owner": [_("You may only own records yourself.")]})
-    if scope == Scope.TEAM and owner_obj.pk != actor.pk and (
-        team_obj is None or team_obj.pk not in permissions.team_ids(actor)
-    ):
-        raise ValidationFailed(errors={"team": [_("Choose one of your own teams.")]})
+    if scope == Scope.TEAM:
+        outside = team_obj is not None and team_obj.pk not in permissions.team_ids(actor)
+        if outside or (team_obj is None and owner_obj.pk != actor.pk):
+            raise ValidationFailed(errors={"team": [_("Choose one of your own teams.")]})
     return owner_obj, team_obj
 
 
