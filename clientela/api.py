@@ -29,10 +29,22 @@ api = NinjaAPI(
 )
 
 
-def problem(request: HttpRequest, status: int, title: str, *, code: str, detail: str = "",
-            errors: dict[str, Any] | None = None) -> HttpResponse:
-    body: dict[str, Any] = {"type": f"about:blank#{code}", "title": title, "status": status,
-                            "code": code, "instance": request.path}
+def problem(
+    request: HttpRequest,
+    status: int,
+    title: str,
+    *,
+    code: str,
+    detail: str = "",
+    errors: dict[str, Any] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": f"about:blank#{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "instance": request.path,
+    }
     if detail:
         body["detail"] = detail
     if errors:
@@ -42,8 +54,13 @@ def problem(request: HttpRequest, status: int, title: str, *, code: str, detail:
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return problem(request, exc.status, str(exc.message), code=exc.code,
-                   errors={k: [str(m) for m in v] for k, v in exc.errors.items()})
+    return problem(
+        request,
+        exc.status,
+        str(exc.message),
+        code=exc.code,
+        errors={k: [str(m) for m in v] for k, v in exc.errors.items()},
+    )
 
 
 @api.exception_handler(NinjaValidationError)
@@ -52,8 +69,9 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     for item in exc.errors:
         location = ".".join(str(p) for p in item.get("loc", ())[1:]) or "body"
         errors.setdefault(location, []).append(str(item.get("msg", "")))
-    return problem(request, 422, _("Some fields are not valid."), code="validation_failed",
-                   errors=errors)
+    return problem(
+        request, 422, _("Some fields are not valid."), code="validation_failed", errors=errors
+    )
 
 
 @api.exception_handler(AuthenticationError)

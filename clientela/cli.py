@@ -12,8 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-VERBS = ("serve", "worker", "migrate", "demo", "createuser", "backup", "restore", "check",
-         "audit")
+VERBS = ("serve", "worker", "migrate", "demo", "createuser", "backup", "restore", "check", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ from django.test import Client
 from clientela.platform.models import Role, Team, User
 from clientela.platform.services.tokens import token_create
 
-PASSWORD = "Correct-Horse-42"
+PASSWORD = "Correct-Horse-42"  # noqa: S105 (test users only)
 _counter = itertools.count(1)
 
 
@@ -21,12 +21,21 @@ _counter = itertools.count(1)
 def make_user(db: Any) -> Callable[..., User]:
     """``make_user("sales-rep", teams=[team])``: an active user with a known password."""
 
-    def make(role: str = "sales-rep", *, teams: list[Team] | None = None,
-             username: str | None = None, **extra: Any) -> User:
+    def make(
+        role: str = "sales-rep",
+        *,
+        teams: list[Team] | None = None,
+        username: str | None = None,
+        **extra: Any,
+    ) -> User:
         n = next(_counter)
         username = username or f"{role}-{n}"
-        user = User(username=username, email=f"{username}@example.com",
-                    role=Role.objects.get(slug=role), **extra)
+        user = User(
+            username=username,
+            email=f"{username}@example.com",
+            role=Role.objects.get(slug=role),
+            **extra,
+        )
         user.set_password(PASSWORD)
         user.save()
         if teams:
@@ -126,10 +135,12 @@ def smtp_server(tmp_path: Any, settings: Any) -> Iterator[Any]:
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.MAILERS = {"default": {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-    }}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
     try:
         yield handler
     finally:

@@ -183,10 +183,14 @@ def _mailer(url: str) -> dict[str, object]:
     if scheme == "console":
         return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if scheme == "file":
-        return {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-                "OPTIONS": {"file_path": unquote(parts.path)}}
+        return {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": unquote(parts.path)},
+        }
     if scheme not in {"smtp", "smtp+tls", "smtps"}:
-        raise ValueError(f"EMAIL_URL scheme must be smtp, smtp+tls, smtps, console or file: {url!r}")
+        raise ValueError(
+            f"EMAIL_URL scheme must be smtp, smtp+tls, smtps, console or file: {url!r}"
+        )
     query = parse_qs(parts.query)
     return {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",

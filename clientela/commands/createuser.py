@@ -11,12 +11,18 @@ HELP = "Create a user (an administrator unless --role says otherwise)."
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("username")
     parser.add_argument("--email", required=True)
-    parser.add_argument("--role", default="administrator",
-                        help="role code, e.g. administrator, sales-manager, sales-rep")
+    parser.add_argument(
+        "--role",
+        default="administrator",
+        help="role code, e.g. administrator, sales-manager, sales-rep",
+    )
     parser.add_argument("--team", action="append", default=[], help="team name (repeatable)")
     parser.add_argument("--password", help="the password (default: ask, or --generate-password)")
-    parser.add_argument("--generate-password", action="store_true",
-                        help="generate a strong password and print it once")
+    parser.add_argument(
+        "--generate-password",
+        action="store_true",
+        help="generate a strong password and print it once",
+    )
     parser.add_argument("--first-name", default="")
     parser.add_argument("--last-name", default="")
 
@@ -44,8 +50,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     teams = [Team.objects.get_or_create(name=name)[0] for name in args.team]
     password = _password(args)
-    data = {"username": args.username, "email": args.email, "role": role, "teams": teams,
-            "first_name": args.first_name, "last_name": args.last_name}
+    data = {
+        "username": args.username,
+        "email": args.email,
+        "role": role,
+        "teams": teams,
+        "first_name": args.first_name,
+        "last_name": args.last_name,
+    }
     try:
         user_create(actor=None, data=data, password=password)
     except DomainError as exc:

@@ -8,8 +8,11 @@ HELP = "Create or update the database tables (safe to run on every start)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--check", action="store_true",
-                        help="only report whether migrations are pending (exit 1 if so)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only report whether migrations are pending (exit 1 if so)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

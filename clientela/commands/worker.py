@@ -8,10 +8,15 @@ HELP = "Run background tasks and periodic jobs (run several, on any machines, wi
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--interval", type=float, default=1.0,
-                        help="seconds to wait when the queue is empty (default 1)")
-    parser.add_argument("--max-tasks", type=int, default=None,
-                        help="exit after running this many tasks")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="seconds to wait when the queue is empty (default 1)",
+    )
+    parser.add_argument(
+        "--max-tasks", type=int, default=None, help="exit after running this many tasks"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

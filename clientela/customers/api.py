@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from clientela.customers import selectors, services
@@ -19,6 +18,7 @@ from clientela.customers.schemas import (
     ContactPatch,
 )
 from clientela.platform.api import PageParams
+from clientela.platform.http import AuthedRequest
 from clientela.platform.pagination import paginate
 
 router = Router(tags=["customers"])
@@ -35,57 +35,70 @@ def _values(payload: Any, *, partial: bool) -> dict[str, Any]:
 
 
 @router.get("/accounts", response=AccountPage, summary="Accounts")
-def list_accounts(request: HttpRequest, params: Query[SearchParams]):
-    return paginate(selectors.account_list(request.user, query=params.q[:100]),
-                    ordering=("name", "id"), cursor=params.cursor, limit=params.limit)
+def list_accounts(request: AuthedRequest, params: Query[SearchParams]):
+    return paginate(
+        selectors.account_list(request.user, query=params.q[:100]),
+        ordering=("name", "id"),
+        cursor=params.cursor,
+        limit=params.limit,
+    )
 
 
 @router.post("/accounts", response={201: AccountOut}, summary="Create an account")
-def create_account(request: HttpRequest, payload: AccountIn):
-    return Status(201, services.account_create(actor=request.user, values=_values(payload, partial=False)))
+def create_account(request: AuthedRequest, payload: AccountIn):
+    return Status(
+        201, services.account_create(actor=request.user, values=_values(payload, partial=False))
+    )
 
 
 @router.get("/accounts/{account_id}", response=AccountOut, summary="One account")
-def get_account(request: HttpRequest, account_id: int):
+def get_account(request: AuthedRequest, account_id: int):
     return selectors.account_get(request.user, account_id)
 
 
 @router.patch("/accounts/{account_id}", response=AccountOut, summary="Change an account")
-def patch_account(request: HttpRequest, account_id: int, payload: AccountPatch):
-    return services.account_update(actor=request.user, account_id=account_id,
-                                   values=_values(payload, partial=True))
+def patch_account(request: AuthedRequest, account_id: int, payload: AccountPatch):
+    return services.account_update(
+        actor=request.user, account_id=account_id, values=_values(payload, partial=True)
+    )
 
 
 @router.delete("/accounts/{account_id}", response={204: None}, summary="Delete an account")
-def delete_account(request: HttpRequest, account_id: int):
+def delete_account(request: AuthedRequest, account_id: int):
     services.account_delete(actor=request.user, account_id=account_id)
     return Status(204, None)
 
 
 @router.get("/contacts", response=ContactPage, summary="Contacts")
-def list_contacts(request: HttpRequest, params: Query[SearchParams]):
-    return paginate(selectors.contact_list(request.user, query=params.q[:100]),
-                    ordering=("last_name", "first_name", "id"), cursor=params.cursor,
-                    limit=params.limit)
+def list_contacts(request: AuthedRequest, params: Query[SearchParams]):
+    return paginate(
+        selectors.contact_list(request.user, query=params.q[:100]),
+        ordering=("last_name", "first_name", "id"),
+        cursor=params.cursor,
+        limit=params.limit,
+    )
 
 
 @router.post("/contacts", response={201: ContactOut}, summary="Create a contact")
-def create_contact(request: HttpRequest, payload: ContactIn):
-    return Status(201, services.contact_create(actor=request.user, values=_values(payload, partial=False)))
+def create_contact(request: AuthedRequest, payload: ContactIn):
+    return Status(
+        201, services.contact_create(actor=request.user, values=_values(payload, partial=False))
+    )
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, summary="One contact")
-def get_contact(request: HttpRequest, contact_id: int):
+def get_contact(request: AuthedRequest, contact_id: int):
     return selectors.contact_get(request.user, contact_id)
 
 
 @router.patch("/contacts/{contact_id}", response=ContactOut, summary="Change a contact")
-def patch_contact(request: HttpRequest, contact_id: int, payload: ContactPatch):
-    return services.contact_update(actor=request.user, contact_id=contact_id,
-                                   values=_values(payload, partial=True))
+def patch_contact(request: AuthedRequest, contact_id: int, payload: ContactPatch):
+    return services.contact_update(
+        actor=request.user, contact_id=contact_id, values=_values(payload, partial=True)
+    )
 
 
 @router.delete("/contacts/{contact_id}", response={204: None}, summary="Delete a contact")
-def delete_contact(request: HttpRequest, contact_id: int):
+def delete_contact(request: AuthedRequest, contact_id: int):
     services.contact_delete(actor=request.user, contact_id=contact_id)
     return Status(204, None)

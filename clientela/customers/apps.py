@@ -10,15 +10,17 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from clientela.customers.models import Account, Contact
         from clientela.customers import search
+        from clientela.customers.models import Account, Contact
         from clientela.platform import registry
         from clientela.platform import search as shell_search
 
-        registry.register(registry.ObjectType("customers.account", _("Accounts"), Account,
-                                              "customers"))
-        registry.register(registry.ObjectType("customers.contact", _("Contacts"), Contact,
-                                              "customers"))
+        registry.register(
+            registry.ObjectType("customers.account", _("Accounts"), Account, "customers")
+        )
+        registry.register(
+            registry.ObjectType("customers.contact", _("Contacts"), Contact, "customers")
+        )
         shell_search.register_search(search.search_accounts)
         shell_search.register_search(search.search_contacts)
         shell_search.register_figures(search.figures)

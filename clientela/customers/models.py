@@ -34,14 +34,20 @@ class Contact(OwnedModel):
     tax_id = models.CharField(_("tax id"), max_length=32, blank=True)
     job_title = models.CharField(_("job title"), max_length=120, blank=True)
     account = models.ForeignKey(
-        Account, verbose_name=_("account"), null=True, blank=True, on_delete=models.SET_NULL,
+        Account,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="contacts",
     )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["last_name", "first_name", "id"]),
-                   models.Index(fields=["team", "owner"])]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"]),
+            models.Index(fields=["team", "owner"]),
+        ]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
 

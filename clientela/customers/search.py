@@ -11,14 +11,18 @@ from clientela.platform.search import Figure, Hit, ResultGroup
 
 
 def search_accounts(actor: User, query: str) -> ResultGroup:
-    hits = [Hit(a.name, a.tax_id, reverse("customers:account_detail", args=[a.pk]))
-            for a in selectors.account_list(actor, query=query)[:10]]
+    hits = [
+        Hit(a.name, a.tax_id, reverse("customers:account_detail", args=[a.pk]))
+        for a in selectors.account_list(actor, query=query)[:10]
+    ]
     return ResultGroup(_("Accounts"), hits)
 
 
 def search_contacts(actor: User, query: str) -> ResultGroup:
-    hits = [Hit(str(c), c.email, reverse("customers:contact_detail", args=[c.pk]))
-            for c in selectors.contact_list(actor, query=query)[:10]]
+    hits = [
+        Hit(str(c), c.email, reverse("customers:contact_detail", args=[c.pk]))
+        for c in selectors.contact_list(actor, query=query)[:10]
+    ]
     return ResultGroup(_("Contacts"), hits)
 
 

@@ -30,15 +30,17 @@ def contact_list(actor: User, *, query: str = "") -> QuerySet[Contact]:
     contacts = visible_to(actor, Contact.objects.select_related("owner", "team", "account"))
     if query:
         contacts = contacts.filter(
-            Q(first_name__icontains=query) | Q(last_name__icontains=query)
+            Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
             | Q(email__icontains=query)
         )
     return contacts
 
 
 def contact_get(actor: User, contact_id: Any) -> Contact:
-    return get_visible(actor, Contact.objects.select_related("owner", "team", "account"),
-                       contact_id)
+    return get_visible(
+        actor, Contact.objects.select_related("owner", "team", "account"), contact_id
+    )
 
 
 def customer_counts(actor: User) -> dict[str, int]:
@@ -47,5 +49,7 @@ def customer_counts(actor: User) -> dict[str, int]:
         "accounts": visible_to(actor, Account.objects.all()).count(),
         "contacts": visible_to(actor, Contact.objects.all()).count(),
         "accounts_without_contacts": visible_to(actor, Account.objects.all())
-        .annotate(n=Count("contacts")).filter(n=0).count(),
+        .annotate(n=Count("contacts"))
+        .filter(n=0)
+        .count(),
     }

@@ -16,12 +16,27 @@ from clientela.platform.models import User
 from clientela.platform.services.records import record_create, record_delete, record_update
 
 ACCOUNT_FIELDS = ("name", "tax_id", "country", "phone", "email", "website", "owner", "team")
-CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "tax_id", "job_title", "account",
-                  "owner", "team")
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "tax_id",
+    "job_title",
+    "account",
+    "owner",
+    "team",
+)
 
 
-def _text(values: dict[str, Any], name: str, errors: dict[str, list[str]], *, required: bool,
-          max_length: int) -> None:
+def _text(
+    values: dict[str, Any],
+    name: str,
+    errors: dict[str, list[str]],
+    *,
+    required: bool,
+    max_length: int,
+) -> None:
     if name not in values:
         return
     value = values[name]
@@ -91,8 +106,9 @@ def account_create(*, actor: User, values: dict[str, Any]) -> Account:
 
 
 def account_update(*, actor: User, account_id: Any, values: dict[str, Any]) -> Account:
-    return record_update(actor=actor, model=Account, pk=account_id,
-                         values=clean_account(values, creating=False))
+    return record_update(
+        actor=actor, model=Account, pk=account_id, values=clean_account(values, creating=False)
+    )
 
 
 def account_delete(*, actor: User, account_id: Any) -> None:
@@ -102,10 +118,14 @@ def account_delete(*, actor: User, account_id: Any) -> None:
 def clean_contact(actor: User, values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     values = {k: v for k, v in values.items() if k in CONTACT_FIELDS}
     errors: dict[str, list[str]] = {}
-    _text(values, "first_name", errors, required=creating or "first_name" in values,
-          max_length=100)
-    for name, size in (("last_name", 100), ("email", 254), ("phone", 40), ("tax_id", 32),
-                       ("job_title", 120)):
+    _text(values, "first_name", errors, required=creating or "first_name" in values, max_length=100)
+    for name, size in (
+        ("last_name", 100),
+        ("email", 254),
+        ("phone", 40),
+        ("tax_id", 32),
+        ("job_title", 120),
+    ):
         _text(values, name, errors, required=False, max_length=size)
     _contact_points(values, errors, "BR")
     if values.get("tax_id"):
@@ -115,8 +135,9 @@ def clean_contact(actor: User, values: dict[str, Any], *, creating: bool) -> dic
             errors["tax_id"] = [_("Enter a valid CPF.")]
     if values.get("account") not in (None, ""):
         try:
-            values["account"] = permissions.get_visible(actor, Account.objects.all(),
-                                                        values["account"])
+            values["account"] = permissions.get_visible(
+                actor, Account.objects.all(), values["account"]
+            )
         except Exception:
             errors["account"] = [_("Unknown account.")]
     elif "account" in values:
@@ -127,13 +148,18 @@ def clean_contact(actor: User, values: dict[str, Any], *, creating: bool) -> dic
 
 
 def contact_create(*, actor: User, values: dict[str, Any]) -> Contact:
-    return record_create(actor=actor, model=Contact,
-                         values=clean_contact(actor, values, creating=True))
+    return record_create(
+        actor=actor, model=Contact, values=clean_contact(actor, values, creating=True)
+    )
 
 
 def contact_update(*, actor: User, contact_id: Any, values: dict[str, Any]) -> Contact:
-    return record_update(actor=actor, model=Contact, pk=contact_id,
-                         values=clean_contact(actor, values, creating=False))
+    return record_update(
+        actor=actor,
+        model=Contact,
+        pk=contact_id,
+        values=clean_contact(actor, values, creating=False),
+    )
 
 
 def contact_delete(*, actor: User, contact_id: Any) -> None:

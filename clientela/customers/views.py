@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -14,23 +14,33 @@ from clientela.customers.forms import AccountForm, ContactForm
 from clientela.platform import permissions
 from clientela.platform.errors import DomainError
 from clientela.platform.forms import apply_errors
+from clientela.platform.http import AuthedRequest
 from clientela.platform.pagination import paginate
 from clientela.platform.selectors import record_history
 
 PAGE_SIZE = 50
 
 
-def account_list(request: HttpRequest) -> HttpResponse:
+def account_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    page = paginate(selectors.account_list(request.user, query=query), ordering=("name", "id"),
-                    cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
-    return render(request, "customers/account_list.html", {
-        "page": page, "query": query,
-        "can_create": permissions.can(request.user, "customers.account", "create"),
-    })
+    page = paginate(
+        selectors.account_list(request.user, query=query),
+        ordering=("name", "id"),
+        cursor=request.GET.get("cursor"),
+        limit=PAGE_SIZE,
+    )
+    return render(
+        request,
+        "customers/account_list.html",
+        {
+            "page": page,
+            "query": query,
+            "can_create": permissions.can(request.user, "customers.account", "create"),
+        },
+    )
 
 
-def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_detail(request: AuthedRequest, account_id: int) -> HttpResponse:
     account = selectors.account_get(request.user, account_id)
     tab = request.GET.get("tab", "overview")
     context: dict[str, Any] = {"account": account, "tab": tab, **_rights(request, "account")}
@@ -41,13 +51,15 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     return render(request, "customers/account_detail.html", context)
 
 
-def _rights(request: HttpRequest, kind: str) -> dict[str, bool]:
+def _rights(request: AuthedRequest, kind: str) -> dict[str, bool]:
     key = f"customers.{kind}"
-    return {"can_edit": permissions.can(request.user, key, "edit"),
-            "can_delete": permissions.can(request.user, key, "delete")}
+    return {
+        "can_edit": permissions.can(request.user, key, "edit"),
+        "can_delete": permissions.can(request.user, key, "delete"),
+    }
 
 
-def account_form(request: HttpRequest, account_id: int | None = None) -> HttpResponse:
+def account_form(request: AuthedRequest, account_id: int | None = None) -> HttpResponse:
     account = selectors.account_get(request.user, account_id) if account_id else None
     initial = {f: getattr(account, f) for f in AccountForm.base_fields} if account else {}
     form = AccountForm(request.POST or None, initial=initial)
@@ -56,8 +68,9 @@ def account_form(request: HttpRequest, account_id: int | None = None) -> HttpRes
             if account is None:
                 account = services.account_create(actor=request.user, values=form.cleaned_data)
             else:
-                account = services.account_update(actor=request.user, account_id=account.pk,
-                                                  values=form.cleaned_data)
+                account = services.account_update(
+                    actor=request.user, account_id=account.pk, values=form.cleaned_data
+                )
         except DomainError as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
@@ -66,7 +79,7 @@ def account_form(request: HttpRequest, account_id: int | None = None) -> HttpRes
     return render(request, "customers/account_form.html", {"form": form, "account": account})
 
 
-def account_delete(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_delete(request: AuthedRequest, account_id: int) -> HttpResponse:
     account = selectors.account_get(request.user, account_id)
     if request.method == "POST":
         try:
@@ -76,22 +89,33 @@ def account_delete(request: HttpRequest, account_id: int) -> HttpResponse:
             return redirect("customers:account_detail", account_id=account.pk)
         messages.success(request, _("The account %(name)s was deleted.") % {"name": account.name})
         return redirect("customers:account_list")
-    return render(request, "platform/confirm_delete.html",
-                  {"object": account, "cancel_url": "customers:account_list"})
+    return render(
+        request,
+        "platform/confirm_delete.html",
+        {"object": account, "cancel_url": "customers:account_list"},
+    )
 
 
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    page = paginate(selectors.contact_list(request.user, query=query),
-                    ordering=("last_name", "first_name", "id"),
-                    cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
-    return render(request, "customers/contact_list.html", {
-        "page": page, "query": query,
-        "can_create": permissions.can(request.user, "customers.contact", "create"),
-    })
+    page = paginate(
+        selectors.contact_list(request.user, query=query),
+        ordering=("last_name", "first_name", "id"),
+        cursor=request.GET.get("cursor"),
+        limit=PAGE_SIZE,
+    )
+    return render(
+        request,
+        "customers/contact_list.html",
+        {
+            "page": page,
+            "query": query,
+            "can_create": permissions.can(request.user, "customers.contact", "create"),
+        },
+    )
 
 
-def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_detail(request: AuthedRequest, contact_id: int) -> HttpResponse:
     contact = selectors.contact_get(request.user, contact_id)
     tab = request.GET.get("tab", "overview")
     context: dict[str, Any] = {"contact": contact, "tab": tab, **_rights(request, "contact")}
@@ -100,7 +124,7 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
     return render(request, "customers/contact_detail.html", context)
 
 
-def contact_form(request: HttpRequest, contact_id: int | None = None) -> HttpResponse:
+def contact_form(request: AuthedRequest, contact_id: int | None = None) -> HttpResponse:
     contact = selectors.contact_get(request.user, contact_id) if contact_id else None
     initial: dict[str, Any] = {}
     if contact:
@@ -115,8 +139,9 @@ def contact_form(request: HttpRequest, contact_id: int | None = None) -> HttpRes
             if contact is None:
                 contact = services.contact_create(actor=request.user, values=form.cleaned_data)
             else:
-                contact = services.contact_update(actor=request.user, contact_id=contact.pk,
-                                                  values=form.cleaned_data)
+                contact = services.contact_update(
+                    actor=request.user, contact_id=contact.pk, values=form.cleaned_data
+                )
         except DomainError as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
@@ -125,7 +150,7 @@ def contact_form(request: HttpRequest, contact_id: int | None = None) -> HttpRes
     return render(request, "customers/contact_form.html", {"form": form, "contact": contact})
 
 
-def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_delete(request: AuthedRequest, contact_id: int) -> HttpResponse:
     contact = selectors.contact_get(request.user, contact_id)
     if request.method == "POST":
         try:
@@ -135,5 +160,8 @@ def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
             return redirect("customers:contact_detail", contact_id=contact.pk)
         messages.success(request, _("The contact %(name)s was deleted.") % {"name": str(contact)})
         return redirect("customers:contact_list")
-    return render(request, "platform/confirm_delete.html",
-                  {"object": contact, "cancel_url": "customers:contact_list"})
+    return render(
+        request,
+        "platform/confirm_delete.html",
+        {"object": contact, "cancel_url": "customers:contact_list"},
+    )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from clientela.platform import selectors
+from clientela.platform.http import AuthedRequest
 from clientela.platform.pagination import paginate
 from clientela.platform.schemas import (
     AuditPage,
@@ -45,35 +45,43 @@ class AuditFilters(PageParams):
 
 
 @router.get("/me", response=UserOut, summary="The signed-in user")
-def get_me(request: HttpRequest):
+def get_me(request: AuthedRequest):
     return selectors.me(request.user)
 
 
 @router.patch("/me", response=UserOut, summary="Change my language or time zone")
-def patch_me(request: HttpRequest, payload: PreferencesIn):
+def patch_me(request: AuthedRequest, payload: PreferencesIn):
     users.preferences_update(actor=request.user, **payload.dict(exclude_unset=True))
     return selectors.me(request.user)
 
 
 @router.get("/users", response=UserPage, summary="Users")
-def list_users(request: HttpRequest, params: Query[PageParams]):
-    return paginate(selectors.user_list(request.user), ordering=("id",), cursor=params.cursor,
-                    limit=params.limit)
+def list_users(request: AuthedRequest, params: Query[PageParams]):
+    return paginate(
+        selectors.user_list(request.user),
+        ordering=("id",),
+        cursor=params.cursor,
+        limit=params.limit,
+    )
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="One user")
-def get_user(request: HttpRequest, user_id: int):
+def get_user(request: AuthedRequest, user_id: int):
     return selectors.user_get(request.user, user_id)
 
 
 @router.get("/teams", response=TeamPage, summary="Teams")
-def list_teams(request: HttpRequest, params: Query[PageParams]):
-    return paginate(selectors.team_list(request.user), ordering=("name", "id"),
-                    cursor=params.cursor, limit=params.limit)
+def list_teams(request: AuthedRequest, params: Query[PageParams]):
+    return paginate(
+        selectors.team_list(request.user),
+        ordering=("name", "id"),
+        cursor=params.cursor,
+        limit=params.limit,
+    )
 
 
 @router.post("/teams", response={201: TeamOut}, summary="Create a team")
-def create_team(request: HttpRequest, payload: TeamIn):
+def create_team(request: AuthedRequest, payload: TeamIn):
     data = payload.dict()
     data["manager"] = data.pop("manager_id")
     team = users.team_create(actor=request.user, data=data)
@@ -81,12 +89,12 @@ def create_team(request: HttpRequest, payload: TeamIn):
 
 
 @router.get("/teams/{team_id}", response=TeamOut, summary="One team")
-def get_team(request: HttpRequest, team_id: int):
+def get_team(request: AuthedRequest, team_id: int):
     return selectors.team_get(request.user, team_id)
 
 
 @router.patch("/teams/{team_id}", response=TeamOut, summary="Change a team")
-def patch_team(request: HttpRequest, team_id: int, payload: TeamPatch):
+def patch_team(request: AuthedRequest, team_id: int, payload: TeamPatch):
     data = payload.dict(exclude_unset=True)
     if "manager_id" in data:
         data["manager"] = data.pop("manager_id")
@@ -95,39 +103,58 @@ def patch_team(request: HttpRequest, team_id: int, payload: TeamPatch):
 
 
 @router.delete("/teams/{team_id}", response={204: None}, summary="Delete a team")
-def delete_team(request: HttpRequest, team_id: int):
+def delete_team(request: AuthedRequest, team_id: int):
     users.team_delete(actor=request.user, team_id=team_id)
     return Status(204, None)
 
 
 @router.get("/roles", response=RolePage, summary="Roles")
-def list_roles(request: HttpRequest, params: Query[PageParams]):
-    return paginate(selectors.role_list(request.user), ordering=("name", "id"),
-                    cursor=params.cursor, limit=params.limit)
+def list_roles(request: AuthedRequest, params: Query[PageParams]):
+    return paginate(
+        selectors.role_list(request.user),
+        ordering=("name", "id"),
+        cursor=params.cursor,
+        limit=params.limit,
+    )
 
 
 @router.get("/roles/{role_id}", response=RoleDetail, summary="One role with its permissions")
-def get_role(request: HttpRequest, role_id: int):
+def get_role(request: AuthedRequest, role_id: int):
     return selectors.role_get(request.user, role_id)
 
 
 @router.get("/audit", response=AuditPage, summary="Audit entries (administrators)")
-def list_audit(request: HttpRequest, params: Query[AuditFilters]):
+def list_audit(request: AuthedRequest, params: Query[AuditFilters]):
     filters = params.dict(exclude={"cursor", "limit"})
-    return paginate(selectors.audit_list(request.user, **filters), ordering=("-seq",),
-                    cursor=params.cursor, limit=params.limit)
+    return paginate(
+        selectors.audit_list(request.user, **filters),
+        ordering=("-seq",),
+        cursor=params.cursor,
+        limit=params.limit,
+    )
 
 
 @router.get("/notifications", response=NotificationPage, summary="My notifications")
-def list_notifications(request: HttpRequest, params: Query[PageParams], unread_only: bool = False):
-    page = paginate(selectors.notification_list(request.user, unread_only=unread_only),
-                    ordering=("-id",), cursor=params.cursor, limit=params.limit)
-    return {"items": page.items, "next_cursor": page.next_cursor,
-            "unread": selectors.unread_count(request.user)}
+def list_notifications(
+    request: AuthedRequest, params: Query[PageParams], unread_only: bool = False
+):
+    page = paginate(
+        selectors.notification_list(request.user, unread_only=unread_only),
+        ordering=("-id",),
+        cursor=params.cursor,
+        limit=params.limit,
+    )
+    return {
+        "items": page.items,
+        "next_cursor": page.next_cursor,
+        "unread": selectors.unread_count(request.user),
+    }
 
 
-@router.post("/notifications/{notification_id}/read", response=NotificationOut,
-             summary="Mark a notification read")
-def read_notification(request: HttpRequest, notification_id: int):
-    return notifications.notification_mark_read(actor=request.user,
-                                                notification_id=notification_id)
+@router.post(
+    "/notifications/{notification_id}/read",
+    response=NotificationOut,
+    summary="Mark a notification read",
+)
+def read_notification(request: AuthedRequest, notification_id: int):
+    return notifications.notification_mark_read(actor=request.user, notification_id=notification_id)

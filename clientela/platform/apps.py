@@ -22,15 +22,25 @@ class PlatformConfig(AppConfig):
         from clientela.platform import registry
         from clientela.platform.models import AuditEntry, Role, Team, User
 
-        registry.register(registry.ObjectType(
-            "platform.user", _("Users"), User, "platform", owned=False))
-        registry.register(registry.ObjectType(
-            "platform.team", _("Teams"), Team, "platform", owned=False))
-        registry.register(registry.ObjectType(
-            "platform.role", _("Roles"), Role, "platform", owned=False))
-        registry.register(registry.ObjectType(
-            "platform.audit", _("Audit log"), AuditEntry, "platform", owned=False,
-            actions=("view", "export")))
+        registry.register(
+            registry.ObjectType("platform.user", _("Users"), User, "platform", owned=False)
+        )
+        registry.register(
+            registry.ObjectType("platform.team", _("Teams"), Team, "platform", owned=False)
+        )
+        registry.register(
+            registry.ObjectType("platform.role", _("Roles"), Role, "platform", owned=False)
+        )
+        registry.register(
+            registry.ObjectType(
+                "platform.audit",
+                _("Audit log"),
+                AuditEntry,
+                "platform",
+                owned=False,
+                actions=("view", "export"),
+            )
+        )
         from clientela.platform import tasks  # noqa: F401  (declares periodic jobs)
 
         post_migrate.connect(_sync_roles, sender=self)

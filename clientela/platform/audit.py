@@ -43,7 +43,8 @@ def _plain(value: Any) -> Any:
 def snapshot(record: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The audited values of a record: concrete fields, foreign keys as ids."""
     names = fields or [
-        f.name for f in record._meta.concrete_fields
+        f.name
+        for f in record._meta.concrete_fields
         if f.name not in {"id", "created_at", "updated_at"}
     ]
     result = {}
@@ -135,7 +136,9 @@ def _walk(entries: Iterator[AuditEntry]) -> Iterator[ChainProblem]:
     head = AuditHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     if head_seq != expected_seq - 1 or head_hash != prev:
-        yield ChainProblem(head_seq, "the chain does not end at the recorded head (entries removed)")
+        yield ChainProblem(
+            head_seq, "the chain does not end at the recorded head (entries removed)"
+        )
 
 
 def verify_chain(progress: Any = None) -> list[ChainProblem]:

@@ -52,8 +52,9 @@ def new_totp_secret() -> str:
 
 
 def totp_uri(user: User, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=user.email or user.username,
-                                               issuer_name="Clientela")
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=user.email or user.username, issuer_name="Clientela"
+    )
 
 
 def totp_matching_step(secret: str, code: str, last_step: int = 0) -> int | None:

@@ -38,15 +38,20 @@ class LoginForm(AuthenticationForm):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Six-digit code"), max_length=10,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "autofocus": True}),
+        label=_("Six-digit code"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 
 def _zones() -> list[tuple[str, str]]:
-    return [(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z and
-            not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))]
+    return [
+        (z, z)
+        for z in sorted(zoneinfo.available_timezones())
+        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+    ]
 
 
 class PreferencesForm(forms.Form):
@@ -55,12 +60,19 @@ class PreferencesForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100,
-                           help_text=_("What the token is for, e.g. the name of the script."))
-    read_only = forms.BooleanField(label=_("Read-only"), required=False,
-                                   help_text=_("The token may read but never change data."))
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. the name of the script."),
+    )
+    read_only = forms.BooleanField(
+        label=_("Read-only"),
+        required=False,
+        help_text=_("The token may read but never change data."),
+    )
     expires_at = forms.DateTimeField(
-        label=_("Expires"), required=False,
+        label=_("Expires"),
+        required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Leave empty for a token that does not expire."),
     )
@@ -72,33 +84,42 @@ class UserForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.all())
-    teams = forms.ModelMultipleChoiceField(label=_("Teams"), queryset=Team.objects.all(),
-                                           required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-    language = forms.ChoiceField(label=_("Language"),
-                                 choices=[("", "—"), *settings.LANGUAGES], required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", "—"), *settings.LANGUAGES], required=False
+    )
 
 
 class NewUserForm(UserForm):
     password = forms.CharField(
-        label=_("Password"), widget=forms.PasswordInput, required=False,
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        required=False,
         help_text=_("Leave empty to let the user choose one with 'Forgot your password?'."),
     )
 
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}),
-                                  required=False)
-    manager = forms.ModelChoiceField(label=_("Manager"), queryset=User.objects.filter(
-        is_active=True), required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    manager = forms.ModelChoiceField(
+        label=_("Manager"), queryset=User.objects.filter(is_active=True), required=False
+    )
 
 
 class RoleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}),
-                                  required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
 
 def apply_errors(form: forms.Form, errors: dict[str, list[str]], fallback: object) -> None:

@@ -88,6 +88,9 @@ class RolePermission(models.Model):
         ]
         ordering = ["role_id", "object_type"]
 
+    def __str__(self) -> str:
+        return f"{self.role_id}:{self.object_type}"
+
     def allows(self, action: str) -> bool:
         return bool(getattr(self, f"can_{action}"))
 
@@ -97,7 +100,9 @@ class User(AbstractUser):
     role = models.ForeignKey(
         Role, verbose_name=_("role"), null=True, blank=True, on_delete=models.PROTECT
     )
-    teams = models.ManyToManyField(Team, verbose_name=_("teams"), blank=True, related_name="members")
+    teams = models.ManyToManyField(
+        Team, verbose_name=_("teams"), blank=True, related_name="members"
+    )
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
     )
@@ -132,7 +137,12 @@ class OwnedModel(models.Model):
         related_name="+",
     )
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -179,6 +189,9 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise RuntimeError("audit entries are append-only")
@@ -194,6 +207,9 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"
 
 
 class ApiToken(models.Model):
@@ -234,6 +250,9 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class PeriodicJob(models.Model):
     """A task run on a cron schedule; the row is how many workers agree on who runs it."""
@@ -247,3 +266,6 @@ class PeriodicJob(models.Model):
 
     class Meta:
         ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

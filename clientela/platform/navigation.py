@@ -42,6 +42,13 @@ def sections_for(user: User, path: str) -> list[dict[str, object]]:
     for section in SECTIONS:
         url = reverse(section.url_name)
         active = path == url if url == "/" else path.startswith(url)
-        items.append({"key": section.key, "label": section.label, "url": url,
-                      "icon": section.icon, "active": active})
+        items.append(
+            {
+                "key": section.key,
+                "label": section.label,
+                "url": url,
+                "icon": section.icon,
+                "active": active,
+            }
+        )
     return items

@@ -50,8 +50,9 @@ def _after(ordering: Sequence[str], values: list[Any]) -> Q:
     return condition
 
 
-def paginate[M: Model](queryset: QuerySet[M], *, ordering: Sequence[str], cursor: str | None,
-                       limit: int) -> Page[M]:
+def paginate[M: Model](
+    queryset: QuerySet[M], *, ordering: Sequence[str], cursor: str | None, limit: int
+) -> Page[M]:
     """One page of ``queryset``; ``ordering`` must end in a unique field (usually ``id``)."""
     queryset = queryset.order_by(*ordering)
     if cursor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
 from clientela.platform import registry
@@ -36,8 +37,9 @@ def grants(actor: User) -> dict[str, Grant]:
     result: dict[str, Grant] = {}
     if actor.is_active and actor.role_id is not None:
         for row in RolePermission.objects.filter(role_id=actor.role_id):
-            actions = frozenset(a for a in ("view", "create", "edit", "delete", "export")
-                                if row.allows(a))
+            actions = frozenset(
+                a for a in ("view", "create", "edit", "delete", "export") if row.allows(a)
+            )
             result[row.object_type] = Grant(actions, row.scope)
     actor._clientela_grants = result  # type: ignore[attr-defined]
     return result
@@ -86,7 +88,7 @@ def get_visible[M: Model](actor: User, queryset: QuerySet[M], pk: Any) -> M:
     """The record with ``pk`` if the actor may see it; otherwise NotFound (never 403)."""
     try:
         return visible_to(actor, queryset).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
 

@@ -14,8 +14,17 @@ if TYPE_CHECKING:
     from django.utils.functional import Promise
 
 
-AREAS = ("platform", "customers", "activities", "sales", "marketing", "service", "contactcenter",
-         "portal", "analytics")
+AREAS = (
+    "platform",
+    "customers",
+    "activities",
+    "sales",
+    "marketing",
+    "service",
+    "contactcenter",
+    "portal",
+    "analytics",
+)
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,11 @@ def sync_periodic_jobs() -> None:
     for spec in _jobs.values():
         job, created = PeriodicJob.objects.get_or_create(
             name=spec.name,
-            defaults={"cron": spec.cron, "task_path": spec.task_path,
-                      "next_run_at": next_run(spec.cron, now)},
+            defaults={
+                "cron": spec.cron,
+                "task_path": spec.task_path,
+                "next_run_at": next_run(spec.cron, now),
+            },
         )
         if not created and (job.cron != spec.cron or job.task_path != spec.task_path):
             job.cron, job.task_path = spec.cron, spec.task_path

@@ -54,8 +54,15 @@ def audit_list(
 ) -> QuerySet[AuditEntry]:
     """The global audit view: administrators (``platform.audit`` view) only."""
     entries = permissions.visible_to(actor, AuditEntry.objects.all())
-    filters = {"object_type": object_type, "object_id": object_id, "actor_id": actor_id,
-               "channel": channel, "action": action, "at__gte": since, "at__lt": until}
+    filters = {
+        "object_type": object_type,
+        "object_id": object_id,
+        "actor_id": actor_id,
+        "channel": channel,
+        "action": action,
+        "at__gte": since,
+        "at__lt": until,
+    }
     return entries.filter(**{k: v for k, v in filters.items() if v not in (None, "")})
 
 

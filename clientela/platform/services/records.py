@@ -20,14 +20,23 @@ from clientela.platform.models import Scope, Team, User
 def _resolve_ownership(actor: User, key: str, owner: Any, team: Any) -> tuple[User, Team | None]:
     """Owner and team for a record, refusing ones that would put it outside the actor's sight."""
     scope = permissions.grant_for(actor, key).scope
-    owner_obj = actor if owner in (None, "") else (
-        owner if isinstance(owner, User) else User.objects.filter(pk=owner, is_active=True).first()
+    owner_obj = (
+        actor
+        if owner in (None, "")
+        else (
+            owner
+            if isinstance(owner, User)
+            else User.objects.filter(pk=owner, is_active=True).first()
+        )
     )
     if owner_obj is None:
         raise ValidationFailed(errors={"owner": [_("Unknown user.")]})
     if team in (None, ""):
-        team_obj = actor.teams.order_by("id").first() if owner_obj.pk == actor.pk \
+        team_obj = (
+            actor.teams.order_by("id").first()
+            if owner_obj.pk == actor.pk
             else owner_obj.teams.order_by("id").first()
+        )
     else:
         team_obj = team if isinstance(team, Team) else Team.objects.filter(pk=team).first()
         if team_obj is None:
@@ -49,25 +58,31 @@ def record_create[M: models.Model](*, actor: User, model: type[M], values: dict[
     key = registry.for_model(model).key
     permissions.require(actor, key, "create")
     values = dict(values)
-    owner, team = _resolve_ownership(actor, key, values.pop("owner", None), values.pop("team", None))
+    owner, team = _resolve_ownership(
+        actor, key, values.pop("owner", None), values.pop("team", None)
+    )
     with transaction.atomic():
         record = model(**values, owner=owner, team=team)
         record.full_clean(exclude=["owner", "team"], validate_unique=False)
         record.save()
-        audit.record(actor=actor, action="create", obj=record,
-                     changes=audit.diff({}, audit.snapshot(record)))
+        audit.record(
+            actor=actor, action="create", obj=record, changes=audit.diff({}, audit.snapshot(record))
+        )
     events.emit(events.Event(_event_name(key, "created"), actor.pk, {"id": record.pk}))
     return record
 
 
-def record_update[M: models.Model](*, actor: User, model: type[M], pk: Any,
-                                   values: dict[str, Any]) -> M:
+def record_update[M: models.Model](
+    *, actor: User, model: type[M], pk: Any, values: dict[str, Any]
+) -> M:
     key = registry.for_model(model).key
     record = permissions.get_for_action(actor, model._default_manager.all(), pk, "edit")
     values = dict(values)
     if "owner" in values or "team" in values:
         owner, team = _resolve_ownership(
-            actor, key, values.pop("owner", record.owner_id),  # type: ignore[attr-defined]
+            actor,
+            key,
+            values.pop("owner", record.owner_id),  # type: ignore[attr-defined]
             values.pop("team", record.team_id),  # type: ignore[attr-defined]
         )
         values.update(owner=owner, team=team)
@@ -82,8 +97,11 @@ def record_update[M: models.Model](*, actor: User, model: type[M], pk: Any,
         if changes:
             audit.record(actor=actor, action="update", obj=record, changes=changes)
     if changes:
-        events.emit(events.Event(_event_name(key, "updated"), actor.pk,
-                                 {"id": record.pk, "fields": sorted(changes)}))
+        events.emit(
+            events.Event(
+                _event_name(key, "updated"), actor.pk, {"id": record.pk, "fields": sorted(changes)}
+            )
+        )
     return record
 
 

@@ -29,8 +29,9 @@ def role_create(*, actor: User, name: str, description: str = "") -> Role:
             RolePermission.objects.bulk_create(
                 RolePermission(role=role, object_type=t.key) for t in registry.all_types()
             )
-            audit.record(actor=actor, action="create", obj=role,
-                         changes=audit.diff({}, audit.snapshot(role)))
+            audit.record(
+                actor=actor, action="create", obj=role, changes=audit.diff({}, audit.snapshot(role))
+            )
     except IntegrityError:
         raise Conflict(_("A role with this name already exists.")) from None
     return role
@@ -58,12 +59,19 @@ def role_set_permissions(*, actor: User, role_id: Any, matrix: dict[str, dict[st
     """Replace rights for the record types in ``matrix`` ({key: {view: bool, …, scope}})."""
     role = permissions.get_for_action(actor, Role.objects.all(), role_id, "edit")
     clean = _clean_matrix(matrix)
-    if role.is_admin and any(not all(v for k, v in row.items() if k != "scope")
-                             for key, row in clean.items() if key.startswith("platform.")):
+    if role.is_admin and any(
+        not all(v for k, v in row.items() if k != "scope")
+        for key, row in clean.items()
+        if key.startswith("platform.")
+    ):
         raise ValidationFailed(errors={"role": [_("The administrator role keeps full rights.")]})
     with transaction.atomic():
-        rows = {r.object_type: r for r in RolePermission.objects.select_for_update()
-                .filter(role=role, object_type__in=clean)}
+        rows = {
+            r.object_type: r
+            for r in RolePermission.objects.select_for_update().filter(
+                role=role, object_type__in=clean
+            )
+        }
         changes: dict[str, list[Any]] = {}
         for key, values in clean.items():
             row = rows.get(key) or RolePermission(role=role, object_type=key)
@@ -89,5 +97,6 @@ def role_delete(*, actor: User, role_id: Any) -> None:
             role.pk = role_pk
             audit.record(actor=actor, action="delete", obj=role, changes=audit.diff(before, {}))
     except ProtectedError:
-        raise Conflict(_("Users still have this role; give them another role first."),
-                       code="role_in_use") from None
+        raise Conflict(
+            _("Users still have this role; give them another role first."), code="role_in_use"
+        ) from None

@@ -20,15 +20,16 @@ from clientela.platform import audit
 from clientela.platform.errors import NotFound, ValidationFailed
 from clientela.platform.models import ApiToken, User
 
-TOKEN_PREFIX = "clt_"
+TOKEN_PREFIX = "clt_"  # noqa: S105 (a marker, not a secret)
 
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
-def token_create(*, actor: User, name: str, read_only: bool = False,
-                 expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def token_create(
+    *, actor: User, name: str, read_only: bool = False, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
     """Create a token for the actor; returns the row and the only copy of the secret."""
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
@@ -41,11 +42,22 @@ def token_create(*, actor: User, name: str, read_only: bool = False,
     prefix = secrets.token_hex(6)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
-        token = ApiToken.objects.create(user=actor, name=name, prefix=prefix, digest=_digest(secret),
-                                        read_only=read_only, expires_at=expires_at)
-        audit.record(actor=actor, action="create", obj=token,
-                     changes=audit.diff({}, audit.snapshot(token, ["name", "prefix", "read_only",
-                                                                   "expires_at"])))
+        token = ApiToken.objects.create(
+            user=actor,
+            name=name,
+            prefix=prefix,
+            digest=_digest(secret),
+            read_only=read_only,
+            expires_at=expires_at,
+        )
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=token,
+            changes=audit.diff(
+                {}, audit.snapshot(token, ["name", "prefix", "read_only", "expires_at"])
+            ),
+        )
     return token, secret
 
 
@@ -57,8 +69,12 @@ def token_revoke(*, actor: User, token_id: Any) -> ApiToken:
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, action="update", obj=token,
-                     changes={"revoked_at": [None, token.revoked_at.isoformat()]})
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=token,
+            changes={"revoked_at": [None, token.revoked_at.isoformat()]},
+        )
     return token
 
 
@@ -66,12 +82,16 @@ def token_authenticate(secret: str) -> ApiToken | None:
     """The live token for ``secret``, or None; compares digests in constant time."""
     if not secret.startswith(TOKEN_PREFIX) or secret.count("_") < 2:
         return None
-    prefix = secret[len(TOKEN_PREFIX):].split("_", 1)[0]
+    prefix = secret[len(TOKEN_PREFIX) :].split("_", 1)[0]
     token = ApiToken.objects.select_related("user", "user__role").filter(prefix=prefix).first()
     if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
         return None
     now = timezone.now()
-    if token.revoked_at or (token.expires_at and token.expires_at <= now) or not token.user.is_active:
+    if (
+        token.revoked_at
+        or (token.expires_at and token.expires_at <= now)
+        or not token.user.is_active
+    ):
         return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -15,11 +15,13 @@ def totp_enable(*, actor: User, secret: str, code: str) -> User:
     if step is None:
         raise ValidationFailed(errors={"code": [_("This code is not valid. Try the next one.")]})
     with transaction.atomic():
-        User.objects.filter(pk=actor.pk).update(totp_secret=secret, totp_enabled=True,
-                                                totp_last_step=step)
+        User.objects.filter(pk=actor.pk).update(
+            totp_secret=secret, totp_enabled=True, totp_last_step=step
+        )
         actor.totp_secret, actor.totp_enabled, actor.totp_last_step = secret, True, step
-        audit.record(actor=actor, action="update", obj=actor,
-                     changes={"totp_enabled": [False, True]})
+        audit.record(
+            actor=actor, action="update", obj=actor, changes={"totp_enabled": [False, True]}
+        )
     return actor
 
 
@@ -28,9 +30,11 @@ def totp_disable(*, actor: User, code: str) -> User:
     if step is None:
         raise ValidationFailed(errors={"code": [_("This code is not valid. Try the next one.")]})
     with transaction.atomic():
-        User.objects.filter(pk=actor.pk).update(totp_secret="", totp_enabled=False,
-                                                totp_last_step=0)
+        User.objects.filter(pk=actor.pk).update(
+            totp_secret="", totp_enabled=False, totp_last_step=0
+        )
         actor.totp_secret, actor.totp_enabled = "", False
-        audit.record(actor=actor, action="update", obj=actor,
-                     changes={"totp_enabled": [True, False]})
+        audit.record(
+            actor=actor, action="update", obj=actor, changes={"totp_enabled": [True, False]}
+        )
     return actor

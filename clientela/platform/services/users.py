@@ -17,8 +17,16 @@ from clientela.platform import audit, events, permissions
 from clientela.platform.errors import Conflict, ValidationFailed
 from clientela.platform.models import Role, Team, User
 
-USER_FIELDS = ("username", "email", "first_name", "last_name", "role", "is_active", "language",
-               "time_zone")
+USER_FIELDS = (
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "is_active",
+    "language",
+    "time_zone",
+)
 
 
 def _check_language_and_zone(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
@@ -76,7 +84,10 @@ def user_create(*, actor: User | None, data: dict[str, Any], password: str | Non
     errors = _check_user_data(data, creating=True)
     if password:
         try:
-            validate_password(password, User(username=data.get("username"), email=data.get("email")))
+            validate_password(
+                password,
+                User(username=str(data.get("username") or ""), email=str(data.get("email") or "")),
+            )
         except DjangoValidationError as exc:
             errors["password"] = list(exc.messages)
     if errors:
@@ -90,8 +101,9 @@ def user_create(*, actor: User | None, data: dict[str, Any], password: str | Non
             user.save()
             if teams:
                 user.teams.set(teams)
-            audit.record(actor=actor, action="create", obj=user,
-                         changes=audit.diff({}, _audited_user(user)))
+            audit.record(
+                actor=actor, action="create", obj=user, changes=audit.diff({}, _audited_user(user))
+            )
     except IntegrityError:
         raise Conflict(_("A user with this user name or e-mail already exists.")) from None
     events.emit(events.Event("platform.user.created", actor.pk if actor else None, {"id": user.pk}))
@@ -106,8 +118,15 @@ def user_update(*, actor: User, user_id: Any, data: dict[str, Any]) -> User:
     if errors:
         raise ValidationFailed(errors=errors)
     role, teams = _resolve_role_and_teams(data)
-    if user.pk == actor.pk and "role" in data and not (role and role.is_admin) and not actor.is_superuser:
-        raise ValidationFailed(errors={"role": [_("You cannot remove your own administrator role.")]})
+    if (
+        user.pk == actor.pk
+        and "role" in data
+        and not (role and role.is_admin)
+        and not actor.is_superuser
+    ):
+        raise ValidationFailed(
+            errors={"role": [_("You cannot remove your own administrator role.")]}
+        )
     try:
         with transaction.atomic():
             user = User.objects.select_for_update().get(pk=user.pk)
@@ -128,10 +147,13 @@ def user_update(*, actor: User, user_id: Any, data: dict[str, Any]) -> User:
     return user
 
 
-def preferences_update(*, actor: User, language: str | None = None,
-                       time_zone: str | None = None) -> User:
+def preferences_update(
+    *, actor: User, language: str | None = None, time_zone: str | None = None
+) -> User:
     """A user's own language and time zone; needs no permission beyond being signed in."""
-    data = {k: v for k, v in {"language": language, "time_zone": time_zone}.items() if v is not None}
+    data = {
+        k: v for k, v in {"language": language, "time_zone": time_zone}.items() if v is not None
+    }
     errors: dict[str, list[str]] = {}
     _check_language_and_zone(data, errors)
     if errors:
@@ -168,8 +190,9 @@ def team_create(*, actor: User | None, data: dict[str, Any]) -> Team:
     try:
         with transaction.atomic():
             team = Team.objects.create(**clean)
-            audit.record(actor=actor, action="create", obj=team,
-                         changes=audit.diff({}, audit.snapshot(team)))
+            audit.record(
+                actor=actor, action="create", obj=team, changes=audit.diff({}, audit.snapshot(team))
+            )
     except IntegrityError:
         raise Conflict(_("A team with this name already exists.")) from None
     return team

@@ -23,9 +23,16 @@ def _run_one_db(backend: DatabaseBackend, worker: str) -> bool:
         if task_result is None:
             return False
         task_result.claim(worker)
-    runner = DbWorker(queue_names=["*"], interval=0, batch=True, backend_name=backend.alias,
-                      startup_delay=False, max_tasks=None, worker_id=worker,
-                      excluded_queue_names=[])
+    runner = DbWorker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name=backend.alias,
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker,
+        excluded_queue_names=[],
+    )
     runner.run_task(task_result)
     return True
 

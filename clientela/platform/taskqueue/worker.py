@@ -27,8 +27,9 @@ def worker_id() -> str:
 class Runner:
     """Alternates between scheduler ticks and task batches until ``stop`` is called."""
 
-    def __init__(self, *, interval: float = 1.0, tick_every: float = 15.0,
-                 max_tasks: int | None = None) -> None:
+    def __init__(
+        self, *, interval: float = 1.0, tick_every: float = 15.0, max_tasks: int | None = None
+    ) -> None:
         self.interval = interval
         self.tick_every = tick_every
         self.max_tasks = max_tasks
@@ -69,8 +70,8 @@ class Runner:
             self._stop.wait(self.interval)
 
 
-def start_in_thread(**kwargs: float) -> Runner:
-    runner = Runner(**kwargs)
+def start_in_thread(*, interval: float = 1.0, tick_every: float = 15.0) -> Runner:
+    runner = Runner(interval=interval, tick_every=tick_every)
     thread = threading.Thread(target=runner.run, name="clientela-worker", daemon=True)
     thread.start()
     return runner

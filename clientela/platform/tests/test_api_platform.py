@@ -57,12 +57,15 @@ def test_patch_me_changes_language_and_time_zone(make_user, api_as):
     assert entry.changes["time_zone"] == ["", "America/Manaus"]
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({"language": "fr"}, "language"),
-    ({"time_zone": "Mars/Olympus"}, "time_zone"),
-    ({"language": 12}, "language"),
-    ({"time_zone": "x" * 500}, "time_zone"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"language": "fr"}, "language"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"language": 12}, "language"),
+        ({"time_zone": "x" * 500}, "time_zone"),
+    ],
+)
 def test_patch_me_refuses_bad_values(make_user, api_as, payload, field):
     user = make_user()
     response = api_as(user).patch("/api/v1/me", payload)
@@ -85,8 +88,9 @@ def test_revoked_and_expired_tokens_are_refused(make_user):
     user = make_user()
     revoked, revoked_secret = token_create(actor=user, name="old")
     token_revoke(actor=user, token_id=revoked.pk)
-    expiring, expired_secret = token_create(actor=user, name="short",
-                                            expires_at=timezone.now() + timedelta(minutes=1))
+    expiring, expired_secret = token_create(
+        actor=user, name="short", expires_at=timezone.now() + timedelta(minutes=1)
+    )
     ApiToken.objects.filter(pk=expiring.pk).update(expires_at=timezone.now() - timedelta(1))
     for secret in (revoked_secret, expired_secret, "clt_nothere_x", "garbage"):
         response = Client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
@@ -112,8 +116,9 @@ def test_teams_crud_by_administrator(admin_user, api_as):
     created = api.post("/api/v1/teams", {"name": "Vendas Rio", "description": "RJ"})
     assert created.status_code == 201
     team_id = created.json()["id"]
-    assert api.patch(f"/api/v1/teams/{team_id}", {"name": "Vendas RJ"}).json()["name"] == \
-        "Vendas RJ"
+    assert (
+        api.patch(f"/api/v1/teams/{team_id}", {"name": "Vendas RJ"}).json()["name"] == "Vendas RJ"
+    )
     assert api.get(f"/api/v1/teams/{team_id}").json()["member_count"] == 0
     duplicate = api.post("/api/v1/teams", {"name": "Vendas RJ"})
     assert duplicate.status_code == 409
@@ -158,8 +163,10 @@ def test_audit_list_filters_and_paginates(admin_user, api_as):
         api.post("/api/v1/teams", {"name": f"T{n}"})
     first = api.get("/api/v1/audit", {"object_type": "platform.team", "limit": 3}).json()
     assert [e["object_repr"] for e in first["items"]] == ["T4", "T3", "T2"]
-    second = api.get("/api/v1/audit", {"object_type": "platform.team", "limit": 3,
-                                       "cursor": first["next_cursor"]}).json()
+    second = api.get(
+        "/api/v1/audit",
+        {"object_type": "platform.team", "limit": 3, "cursor": first["next_cursor"]},
+    ).json()
     assert [e["object_repr"] for e in second["items"]] == ["T1", "T0"]
     assert second["next_cursor"] is None
     assert all(e["channel"] == "api" and e["action"] == "create" for e in first["items"])
@@ -192,7 +199,11 @@ def test_notifications_list_and_mark_read(make_user, api_as):
 
 def test_malformed_json_body_is_a_problem_not_a_500(admin_user):
     _token, secret = token_create(actor=admin_user, name="x")
-    response = Client().post("/api/v1/teams", data=b"{not json", content_type="application/json",
-                             headers={"Authorization": f"Bearer {secret}"})
+    response = Client().post(
+        "/api/v1/teams",
+        data=b"{not json",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
     assert response.status_code in (400, 422)
     assert response["Content-Type"] == "application/problem+json"

@@ -80,9 +80,10 @@ def test_password_reset_mail_over_real_smtp(make_user, smtp_server):
     client = Client()
     form = client.get(link, follow=True)
     assert form.status_code == 200
-    done = client.post(form.redirect_chain[-1][0] if form.redirect_chain else link,
-                       {"new_password1": "A-brand-new-secret-9", "new_password2":
-                        "A-brand-new-secret-9"})
+    done = client.post(
+        form.redirect_chain[-1][0] if form.redirect_chain else link,
+        {"new_password1": "A-brand-new-secret-9", "new_password2": "A-brand-new-secret-9"},
+    )
     assert done.status_code == 302
     assert User.objects.get(pk=user.pk).check_password("A-brand-new-secret-9")
 
@@ -138,8 +139,9 @@ def test_enable_two_factor_from_the_account_page(make_user, logged_in):
     page = browser.get("/account/two-factor/").content.decode()
     secret = re.search(r'class="secret-key">([A-Z2-7]+)<', page).group(1)
     assert browser.post("/account/two-factor/", {"code": "12"}).status_code == 200
-    assert browser.post("/account/two-factor/",
-                        {"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert (
+        browser.post("/account/two-factor/", {"code": pyotp.TOTP(secret).now()}).status_code == 302
+    )
     user.refresh_from_db()
     assert user.totp_enabled and user.totp_secret == secret
 
@@ -165,7 +167,8 @@ def test_session_cookie_is_http_only_and_same_site(make_user):
 def test_login_form_needs_csrf(make_user):
     user = make_user()
     response = Client(enforce_csrf_checks=True).post(
-        "/login/", {"username": user.username, "password": PASSWORD})
+        "/login/", {"username": user.username, "password": PASSWORD}
+    )
     assert response.status_code == 403
 
 

@@ -1,4 +1,4 @@
-"""Role × operation: what each kind of user can read and change, through the API and the UI.
+"""Role by operation: what each kind of user can read and change, through the API and the UI.
 
 A record the actor may not see answers 404 (never 403), so its id does not leak; a denied
 change leaves the record exactly as it was.
@@ -23,8 +23,15 @@ def world(make_user, make_team):
     own_a = account_create(actor=rep_a, values={"name": "Mine Ltda"})
     mate = account_create(actor=mate_a, values={"name": "Teammate SA"})
     other = account_create(actor=rep_b, values={"name": "Other Team Inc"})
-    return {"team_a": team_a, "team_b": team_b, "rep_a": rep_a, "rep_b": rep_b,
-            "own": own_a, "mate": mate, "other": other}
+    return {
+        "team_a": team_a,
+        "team_b": team_b,
+        "rep_a": rep_a,
+        "rep_b": rep_b,
+        "own": own_a,
+        "mate": mate,
+        "other": other,
+    }
 
 
 def _snapshot(account: Account) -> dict:
@@ -60,8 +67,9 @@ def test_api_answers_the_same_for_a_hidden_and_a_missing_id(world, api_as):
     hidden = api.get(f"/api/v1/accounts/{world['other'].pk}")
     missing = api.get("/api/v1/accounts/999999")
     assert hidden.status_code == missing.status_code == 404
-    assert {k: v for k, v in hidden.json().items() if k != "instance"} == \
-        {k: v for k, v in missing.json().items() if k != "instance"}
+    assert {k: v for k, v in hidden.json().items() if k != "instance"} == {
+        k: v for k, v in missing.json().items() if k != "instance"
+    }
 
 
 def test_ui_hides_another_teams_record_as_not_found(world, logged_in):
@@ -71,8 +79,12 @@ def test_ui_hides_another_teams_record_as_not_found(world, logged_in):
 
     assert browser.get(f"/accounts/{other.pk}/").status_code == 404
     assert browser.get(f"/accounts/{other.pk}/edit/").status_code == 404
-    assert browser.post(f"/accounts/{other.pk}/edit/", {"name": "Hijacked",
-                                                        "country": "BR"}).status_code == 404
+    assert (
+        browser.post(
+            f"/accounts/{other.pk}/edit/", {"name": "Hijacked", "country": "BR"}
+        ).status_code
+        == 404
+    )
     assert browser.post(f"/accounts/{other.pk}/delete/").status_code == 404
     page = browser.get("/accounts/").content.decode()
 
@@ -81,8 +93,9 @@ def test_ui_hides_another_teams_record_as_not_found(world, logged_in):
 
 
 def test_sales_rep_can_edit_a_teammates_record(world, api_as):
-    response = api_as(world["rep_a"]).patch(f"/api/v1/accounts/{world['mate'].pk}",
-                                            {"website": "https://mate.example.com"})
+    response = api_as(world["rep_a"]).patch(
+        f"/api/v1/accounts/{world['mate'].pk}", {"website": "https://mate.example.com"}
+    )
     assert response.status_code == 200
     assert Account.objects.get(pk=world["mate"].pk).website == "https://mate.example.com"
 
@@ -95,8 +108,9 @@ def test_sales_rep_cannot_delete_even_visible_records(world, api_as):
 
 
 def test_sales_rep_cannot_move_a_record_to_another_team(world, api_as):
-    response = api_as(world["rep_a"]).patch(f"/api/v1/accounts/{world['own'].pk}",
-                                            {"team_id": world["team_b"].pk})
+    response = api_as(world["rep_a"]).patch(
+        f"/api/v1/accounts/{world['own'].pk}", {"team_id": world["team_b"].pk}
+    )
     assert response.status_code == 422
     assert "team" in response.json()["errors"]
     assert Account.objects.get(pk=world["own"].pk).team_id == world["team_a"].pk
@@ -105,8 +119,7 @@ def test_sales_rep_cannot_move_a_record_to_another_team(world, api_as):
 def test_read_only_role_sees_everything_and_changes_nothing(world, make_user, api_as):
     reader = api_as(make_user("read-only"))
     assert reader.get(f"/api/v1/accounts/{world['other'].pk}").status_code == 200
-    assert reader.patch(f"/api/v1/accounts/{world['other'].pk}",
-                        {"name": "x"}).status_code == 403
+    assert reader.patch(f"/api/v1/accounts/{world['other'].pk}", {"name": "x"}).status_code == 403
     assert reader.post("/api/v1/accounts", {"name": "New"}).status_code == 403
     assert Account.objects.count() == 3
 
@@ -114,7 +127,8 @@ def test_read_only_role_sees_everything_and_changes_nothing(world, make_user, ap
 def test_own_scope_limits_to_the_actors_records(world, make_user):
     role = Role.objects.get(slug="sales-rep")
     RolePermission.objects.filter(role=role, object_type="customers.account").update(
-        scope=Scope.OWN)
+        scope=Scope.OWN
+    )
     rep = type(world["rep_a"]).objects.get(pk=world["rep_a"].pk)  # fresh grants cache
     visible = permissions.visible_to(rep, Account.objects.all())
     assert list(visible.values_list("name", flat=True)) == ["Mine Ltda"]

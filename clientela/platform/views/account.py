@@ -5,7 +5,7 @@ from __future__ import annotations
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,16 +14,19 @@ from django.views.decorators.http import require_POST
 from clientela.platform import auth
 from clientela.platform.errors import DomainError
 from clientela.platform.forms import CodeForm, PreferencesForm, TokenForm, apply_errors
+from clientela.platform.http import AuthedRequest
 from clientela.platform.services import tokens, users
 from clientela.platform.services.twofactor import totp_disable, totp_enable
 
 SETUP_KEY = "clientela_totp_setup"
 
 
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    initial = {"language": user.language or request.LANGUAGE_CODE,
-               "time_zone": user.time_zone or settings.TIME_ZONE}
+    initial = {
+        "language": user.language or request.LANGUAGE_CODE,
+        "time_zone": user.time_zone or settings.TIME_ZONE,
+    }
     form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -32,15 +35,20 @@ def profile(request: HttpRequest) -> HttpResponse:
             apply_errors(form, exc.errors, exc.message)
         else:
             response = redirect("profile")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"],
-                                max_age=365 * 24 * 3600, samesite="Lax", secure=settings.HTTPS,
-                                httponly=True)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                form.cleaned_data["language"],
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=settings.HTTPS,
+                httponly=True,
+            )
             messages.success(request, _("Your preferences were saved."))
             return response
     return render(request, "platform/profile.html", {"form": form})
 
 
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthedRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
@@ -51,12 +59,15 @@ def token_list(request: HttpRequest) -> HttpResponse:
         else:
             form = TokenForm()
     rows = request.user.api_tokens.all()
-    return render(request, "platform/tokens.html",
-                  {"form": form, "tokens": rows, "new_secret": new_secret, "now": timezone.now()})
+    return render(
+        request,
+        "platform/tokens.html",
+        {"form": form, "tokens": rows, "new_secret": new_secret, "now": timezone.now()},
+    )
 
 
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     try:
         token = tokens.token_revoke(actor=request.user, token_id=token_id)
     except DomainError as exc:
@@ -66,7 +77,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("tokens")
 
 
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: AuthedRequest) -> HttpResponse:
     """Turn TOTP on (scan, then confirm a code) or off (confirm a code)."""
     user = request.user
     form = CodeForm(request.POST or None)
@@ -93,5 +104,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             return redirect("profile")
     uri = auth.totp_uri(user, secret)
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
-    return render(request, "platform/two_factor.html",
-                  {"form": form, "enabled": False, "secret": secret, "qr": qr})
+    return render(
+        request,
+        "platform/two_factor.html",
+        {"form": form, "enabled": False, "secret": secret, "qr": qr},
+    )

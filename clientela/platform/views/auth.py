@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -27,13 +28,15 @@ class LoginView(auth_views.LoginView):
     template_name = "platform/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         if not user.totp_enabled:
             return super().form_valid(form)
         self.request.session.cycle_key()
         self.request.session[PENDING_KEY] = {
-            "user": user.pk, "at": time.time(), "next": self.get_success_url(),
+            "user": user.pk,
+            "at": time.time(),
+            "next": self.get_success_url(),
         }
         return redirect("login_verify")
 
@@ -54,8 +57,9 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         if auth.login_blocked(user.username, ip):
             form.add_error(None, LoginForm.error_messages["locked"])
         else:
-            step = auth.totp_matching_step(user.totp_secret, form.cleaned_data["code"],
-                                           user.totp_last_step)
+            step = auth.totp_matching_step(
+                user.totp_secret, form.cleaned_data["code"], user.totp_last_step
+            )
             if step is None:
                 auth.login_failed(user.username, ip)
                 form.add_error("code", _("This code is not valid. Try the next one."))
@@ -71,17 +75,26 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 logout_view = auth_views.LogoutView.as_view()
 
 
-
-password_reset = login_not_required(auth_views.PasswordResetView.as_view(
-    template_name="platform/password_reset.html",
-    email_template_name="platform/email/password_reset.txt",
-    subject_template_name="platform/email/password_reset_subject.txt",
-))
-password_reset_done = login_not_required(auth_views.PasswordResetDoneView.as_view(
-    template_name="platform/password_reset_done.html"))
-password_reset_confirm = login_not_required(auth_views.PasswordResetConfirmView.as_view(
-    template_name="platform/password_reset_confirm.html"))
-password_reset_complete = login_not_required(auth_views.PasswordResetCompleteView.as_view(
-    template_name="platform/password_reset_complete.html"))
+password_reset = login_not_required(
+    auth_views.PasswordResetView.as_view(
+        template_name="platform/password_reset.html",
+        email_template_name="platform/email/password_reset.txt",
+        subject_template_name="platform/email/password_reset_subject.txt",
+    )
+)
+password_reset_done = login_not_required(
+    auth_views.PasswordResetDoneView.as_view(template_name="platform/password_reset_done.html")
+)
+password_reset_confirm = login_not_required(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="platform/password_reset_confirm.html"
+    )
+)
+password_reset_complete = login_not_required(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="platform/password_reset_complete.html"
+    )
+)
 password_change = auth_views.PasswordChangeView.as_view(
-    template_name="platform/password_change.html", success_url="/account/")
+    template_name="platform/password_change.html", success_url="/account/"
+)

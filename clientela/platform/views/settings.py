@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -16,15 +16,21 @@ from django.views.decorators.http import require_POST
 from clientela.platform import permissions, registry, selectors
 from clientela.platform.errors import DomainError
 from clientela.platform.forms import NewUserForm, RoleForm, TeamForm, UserForm, apply_errors
+from clientela.platform.http import AuthedRequest
 from clientela.platform.models import Action, Channel, Scope
 from clientela.platform.pagination import paginate
 from clientela.platform.services import roles, users
 
 
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     user = request.user
     cards = [
-        ("platform.user", "settings:user_list", _("Users"), _("People who sign in, and their role.")),
+        (
+            "platform.user",
+            "settings:user_list",
+            _("Users"),
+            _("People who sign in, and their role."),
+        ),
         ("platform.team", "settings:team_list", _("Teams"), _("Groups that share records.")),
         ("platform.role", "settings:role_list", _("Roles"), _("What each role may see and do.")),
         ("platform.audit", "settings:audit", _("Audit log"), _("Every change, by whom and how.")),
@@ -33,10 +39,14 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "platform/settings/index.html", {"cards": visible})
 
 
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, "platform.user", "view")
-    page = paginate(selectors.user_list(request.user), ordering=("username", "id"),
-                    cursor=request.GET.get("cursor"), limit=50)
+    page = paginate(
+        selectors.user_list(request.user),
+        ordering=("username", "id"),
+        cursor=request.GET.get("cursor"),
+        limit=50,
+    )
     return render(request, "platform/settings/users.html", {"page": page})
 
 
@@ -47,13 +57,16 @@ def _user_data(form: UserForm) -> dict[str, Any]:
     return data
 
 
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, "platform.user", "create")
     form = NewUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = users.user_create(actor=request.user, data=_user_data(form),
-                                     password=form.cleaned_data.get("password") or None)
+            user = users.user_create(
+                actor=request.user,
+                data=_user_data(form),
+                password=form.cleaned_data.get("password") or None,
+            )
         except DomainError as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
@@ -62,12 +75,18 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "platform/settings/user_form.html", {"form": form, "creating": True})
 
 
-def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_edit(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get(request.user, user_id)
-    initial = {"username": target.username, "email": target.email,
-               "first_name": target.first_name, "last_name": target.last_name,
-               "role": target.role_id, "teams": list(target.teams.all()),
-               "is_active": target.is_active, "language": target.language}
+    initial = {
+        "username": target.username,
+        "email": target.email,
+        "first_name": target.first_name,
+        "last_name": target.last_name,
+        "role": target.role_id,
+        "teams": list(target.teams.all()),
+        "is_active": target.is_active,
+        "language": target.language,
+    }
     form = UserForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -77,23 +96,33 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         else:
             messages.success(request, _("User %(name)s was saved.") % {"name": target.username})
             return redirect("settings:user_list")
-    return render(request, "platform/settings/user_form.html",
-                  {"form": form, "creating": False, "target": target})
+    return render(
+        request,
+        "platform/settings/user_form.html",
+        {"form": form, "creating": False, "target": target},
+    )
 
 
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, "platform.team", "view")
-    page = paginate(selectors.team_list(request.user), ordering=("name", "id"),
-                    cursor=request.GET.get("cursor"), limit=50)
+    page = paginate(
+        selectors.team_list(request.user),
+        ordering=("name", "id"),
+        cursor=request.GET.get("cursor"),
+        limit=50,
+    )
     return render(request, "platform/settings/teams.html", {"page": page})
 
 
-def team_form(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
+def team_form(request: AuthedRequest, team_id: int | None = None) -> HttpResponse:
     team = selectors.team_get(request.user, team_id) if team_id else None
     if team is None:
         permissions.require(request.user, "platform.team", "create")
-    initial = {"name": team.name, "description": team.description,
-               "manager": team.manager_id} if team else {}
+    initial = (
+        {"name": team.name, "description": team.description, "manager": team.manager_id}
+        if team
+        else {}
+    )
     form = TeamForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,7 +138,7 @@ def team_form(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
     return render(request, "platform/settings/team_form.html", {"form": form, "team": team})
 
 
-def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_delete(request: AuthedRequest, team_id: int) -> HttpResponse:
     team = selectors.team_get(request.user, team_id)
     if request.method == "POST":
         try:
@@ -119,11 +148,14 @@ def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The team %(name)s was deleted.") % {"name": team.name})
         return redirect("settings:team_list")
-    return render(request, "platform/confirm_delete.html",
-                  {"object": team, "cancel_url": "settings:team_list"})
+    return render(
+        request,
+        "platform/confirm_delete.html",
+        {"object": team, "cancel_url": "settings:team_list"},
+    )
 
 
-def role_list(request: HttpRequest) -> HttpResponse:
+def role_list(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, "platform.role", "view")
     form = RoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -134,12 +166,16 @@ def role_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The role was created; now grant its rights."))
             return redirect("settings:role_detail", role_id=role.pk)
-    page = paginate(selectors.role_list(request.user), ordering=("name", "id"),
-                    cursor=request.GET.get("cursor"), limit=50)
+    page = paginate(
+        selectors.role_list(request.user),
+        ordering=("name", "id"),
+        cursor=request.GET.get("cursor"),
+        limit=50,
+    )
     return render(request, "platform/settings/roles.html", {"page": page, "form": form})
 
 
-def _matrix_from_post(request: HttpRequest) -> dict[str, dict[str, Any]]:
+def _matrix_from_post(request: AuthedRequest) -> dict[str, dict[str, Any]]:
     matrix: dict[str, dict[str, Any]] = {}
     for object_type in registry.all_types():
         key = object_type.key
@@ -149,12 +185,13 @@ def _matrix_from_post(request: HttpRequest) -> dict[str, dict[str, Any]]:
     return matrix
 
 
-def role_detail(request: HttpRequest, role_id: int) -> HttpResponse:
+def role_detail(request: AuthedRequest, role_id: int) -> HttpResponse:
     role = selectors.role_get(request.user, role_id)
     if request.method == "POST":
         try:
-            roles.role_set_permissions(actor=request.user, role_id=role.pk,
-                                       matrix=_matrix_from_post(request))
+            roles.role_set_permissions(
+                actor=request.user, role_id=role.pk, matrix=_matrix_from_post(request)
+            )
         except DomainError as exc:
             for key, errs in (exc.errors or {"": [str(exc.message)]}).items():
                 messages.error(request, f"{key}: {' '.join(map(str, errs))}" if key else errs[0])
@@ -162,21 +199,38 @@ def role_detail(request: HttpRequest, role_id: int) -> HttpResponse:
             messages.success(request, _("The rights of %(role)s were saved.") % {"role": role.name})
             return redirect("settings:role_detail", role_id=role.pk)
     rows = {p.object_type: p for p in role.permissions.all()}
-    matrix = [{
-        "type": t,
-        "scope": rows[t.key].scope if t.key in rows else Scope.OWN,
-        "cells": [{"action": a, "label": label, "available": a in t.actions,
-                   "checked": t.key in rows and rows[t.key].allows(a)}
-                  for a, label in Action.choices],
-    } for t in registry.all_types()]
+    matrix = [
+        {
+            "type": t,
+            "scope": rows[t.key].scope if t.key in rows else Scope.OWN,
+            "cells": [
+                {
+                    "action": a,
+                    "label": label,
+                    "available": a in t.actions,
+                    "checked": t.key in rows and rows[t.key].allows(a),
+                }
+                for a, label in Action.choices
+            ],
+        }
+        for t in registry.all_types()
+    ]
     can_edit = permissions.can(request.user, "platform.role", "edit")
-    return render(request, "platform/settings/role_detail.html",
-                  {"role": role, "matrix": matrix, "actions": roles.ACTIONS,
-                   "scopes": Scope.choices, "can_edit": can_edit})
+    return render(
+        request,
+        "platform/settings/role_detail.html",
+        {
+            "role": role,
+            "matrix": matrix,
+            "actions": roles.ACTIONS,
+            "scopes": Scope.choices,
+            "can_edit": can_edit,
+        },
+    )
 
 
 @require_POST
-def role_delete(request: HttpRequest, role_id: int) -> HttpResponse:
+def role_delete(request: AuthedRequest, role_id: int) -> HttpResponse:
     try:
         roles.role_delete(actor=request.user, role_id=role_id)
     except DomainError as exc:
@@ -195,21 +249,31 @@ def _day_start(raw: str | None, *, next_day: bool = False) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, "platform.audit", "view")
     params = request.GET
     since, until = _day_start(params.get("since")), _day_start(params.get("until"), next_day=True)
-    filters = {
+    actor_id = int(params["actor"]) if params.get("actor", "").isdigit() else None
+    filters: dict[str, Any] = {
         "object_type": params.get("object_type", "")[:80],
         "channel": params.get("channel", "")[:16],
         "action": params.get("action", "")[:16],
-        "actor_id": int(params["actor"]) if params.get("actor", "").isdigit() else None,
-        "since": since, "until": until,
     }
-    page = paginate(selectors.audit_list(request.user, **filters), ordering=("-seq",),
-                    cursor=params.get("cursor"), limit=50)
-    return render(request, "platform/settings/audit.html", {
-        "page": page, "filters": filters, "types": registry.all_types(),
-        "channels": Channel.choices, "actions": ["create", "update", "delete"],
-        "querystring": params.copy(),
-    })
+    page = paginate(
+        selectors.audit_list(request.user, **filters, actor_id=actor_id, since=since, until=until),
+        ordering=("-seq",),
+        cursor=params.get("cursor"),
+        limit=50,
+    )
+    return render(
+        request,
+        "platform/settings/audit.html",
+        {
+            "page": page,
+            "filters": filters,
+            "types": registry.all_types(),
+            "channels": Channel.choices,
+            "actions": ["create", "update", "delete"],
+            "querystring": params.copy(),
+        },
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from clientela.platform import search, selectors
 from clientela.platform.errors import DomainError
+from clientela.platform.http import AuthedRequest
 from clientela.platform.pagination import paginate
 from clientela.platform.services import notifications, users
 
@@ -26,7 +27,7 @@ COMING_SOON = {
 }
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     context = {
         "figures": search.dashboard_figures(request.user),
         "recent_notifications": selectors.notification_list(request.user)[:5],
@@ -34,23 +35,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "platform/dashboard.html", context)
 
 
-def coming_soon(request: HttpRequest, section: str) -> HttpResponse:
+def coming_soon(request: AuthedRequest, section: str) -> HttpResponse:
     title, summary = COMING_SOON[section]
-    return render(request, "platform/coming_soon.html",
-                  {"title": title, "summary": summary, "section": section})
+    return render(
+        request,
+        "platform/coming_soon.html",
+        {"title": title, "summary": summary, "section": section},
+    )
 
 
-def _safe_next(request: HttpRequest) -> str:
+def _safe_next(request: AuthedRequest) -> str:
     target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return "/"
 
 
 @login_not_required
 @require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
+def set_language(request: AuthedRequest) -> HttpResponse:
     """Switch the interface language; kept on the user so it follows them across devices."""
     from django.conf import settings
 
@@ -60,45 +65,59 @@ def set_language(request: HttpRequest) -> HttpResponse:
         return response
     if request.user.is_authenticated:
         users.preferences_update(actor=request.user, language=code)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600,
-                        samesite="Lax", secure=settings.HTTPS, httponly=True)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.HTTPS,
+        httponly=True,
+    )
     return response
 
 
-def notification_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(selectors.notification_list(request.user), ordering=("-id",),
-                    cursor=request.GET.get("cursor"), limit=25)
+def notification_list(request: AuthedRequest) -> HttpResponse:
+    page = paginate(
+        selectors.notification_list(request.user),
+        ordering=("-id",),
+        cursor=request.GET.get("cursor"),
+        limit=25,
+    )
     return render(request, "platform/notifications.html", {"page": page})
 
 
 @require_POST
-def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+def notification_read(request: AuthedRequest, notification_id: int) -> HttpResponse:
     try:
-        note = notifications.notification_mark_read(actor=request.user,
-                                                    notification_id=notification_id)
+        note = notifications.notification_mark_read(
+            actor=request.user, notification_id=notification_id
+        )
     except DomainError:
         return redirect("notifications")
     return redirect(note.url or "notifications")
 
 
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthedRequest) -> HttpResponse:
     notifications.notification_mark_all_read(actor=request.user)
     return redirect("notifications")
 
 
-def notification_bell(request: HttpRequest) -> HttpResponse:
+def notification_bell(request: AuthedRequest) -> HttpResponse:
     """The bell's badge, refreshed by htmx."""
-    return render(request, "platform/_bell.html",
-                  {"unread_notifications": selectors.unread_count(request.user)})
+    return render(
+        request,
+        "platform/_bell.html",
+        {"unread_notifications": selectors.unread_count(request.user)},
+    )
 
 
-def global_search(request: HttpRequest) -> HttpResponse:
+def global_search(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     results = search.run(request.user, query) if query else []
     return render(request, "platform/search.html", {"query": query, "results": results})
 
 
 @login_not_required
-def healthz(request: HttpRequest) -> HttpResponse:
+def healthz(request: AuthedRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
