@@ -22,6 +22,7 @@ from clientela.platform.http import AuthedRequest
 from clientela.platform.pagination import paginate
 
 router = Router(tags=["customers"])
+REFERENCES = {"owner_id": "owner", "team_id": "team", "account_id": "account"}
 
 
 class SearchParams(PageParams):
@@ -29,9 +30,9 @@ class SearchParams(PageParams):
 
 
 def _values(payload: Any, *, partial: bool) -> dict[str, Any]:
-    """Schema fields to service values: ``owner_id`` → ``owner`` and so on."""
+    """Schema fields to service values: the references ``owner_id`` → ``owner`` and so on."""
     data = payload.dict(exclude_unset=partial)
-    return {k.removesuffix("_id"): v for k, v in data.items()}
+    return {REFERENCES.get(k, k): v for k, v in data.items()}
 
 
 @router.get("/accounts", response=AccountPage, summary="Accounts")

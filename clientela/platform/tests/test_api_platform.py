@@ -120,6 +120,7 @@ def test_teams_crud_by_administrator(admin_user, api_as):
         api.patch(f"/api/v1/teams/{team_id}", {"name": "Vendas RJ"}).json()["name"] == "Vendas RJ"
     )
     assert api.get(f"/api/v1/teams/{team_id}").json()["member_count"] == 0
+    assert [t["name"] for t in api.get("/api/v1/teams").json()["items"]] == ["Vendas RJ"]
     duplicate = api.post("/api/v1/teams", {"name": "Vendas RJ"})
     assert duplicate.status_code == 409
     assert api.delete(f"/api/v1/teams/{team_id}").status_code == 204

@@ -1,0 +1,58 @@
+"""CNPJ/CPF check digits and E.164 phones."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clientela.customers import validators
+
+
+def _with_check_digits(base: str, weights_first: list[int]) -> str:
+    def digit(digits: str, weights: list[int]) -> str:
+        rest = sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11
+        return "0" if rest < 2 else str(11 - rest)
+
+    first = digit(base, weights_first)
+    second = digit(base + first, [weights_first[0] + 1, *weights_first])
+    return base + first + second
+
+
+def test_known_valid_and_invalid_numbers():
+    assert validators.is_valid_cnpj("11.222.333/0001-81")
+    assert validators.is_valid_cnpj("11222333000181")
+    assert not validators.is_valid_cnpj("11.222.333/0001-80")
+    assert not validators.is_valid_cnpj("00000000000000")
+    assert validators.is_valid_cpf("529.982.247-25")
+    assert not validators.is_valid_cpf("529.982.247-24")
+    assert not validators.is_valid_cpf("111.111.111-11")
+    assert not validators.is_valid_cpf("")
+
+
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_any_cpf_built_with_its_check_digits_is_valid(base):
+    cpf = _with_check_digits(base, list(range(10, 1, -1)))
+    assert validators.is_valid_cpf(cpf) == (len(set(cpf)) > 1)
+    changed = cpf[:-1] + str((int(cpf[-1]) + 1) % 10)
+    assert not validators.is_valid_cpf(changed)
+
+
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+def test_any_cnpj_built_with_its_check_digits_is_valid(base):
+    cnpj = _with_check_digits(base, [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
+    assert validators.is_valid_cnpj(cnpj) == (len(set(cnpj)) > 1)
+    assert validators.format_cnpj(cnpj)[2] == "." and len(validators.format_cnpj(cnpj)) == 18
+
+
+def test_phone_normalisation():
+    assert validators.normalize_phone("(11) 98765-4321") == "+5511987654321"
+    assert validators.normalize_phone("+1 650-253-0000", "BR") == "+16502530000"
+    assert validators.normalize_phone("020 7946 0018", "GB") == "+442079460018"
+    assert validators.normalize_phone("123") is None
+    assert validators.normalize_phone("not a phone") is None
+
+
+@given(st.text(max_size=60))
+def test_phone_normalisation_never_crashes(text):
+    result = validators.normalize_phone(text)
+    assert result is None or result.startswith("+")
