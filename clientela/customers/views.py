@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from clientela.customers import selectors, services
 from clientela.customers.forms import AccountForm, ContactForm
 from clientela.platform import permissions
-from clientela.platform.errors import DomainError
+from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.forms import apply_errors
 from clientela.platform.http import AuthedRequest
 from clientela.platform.pagination import paginate
@@ -71,7 +71,7 @@ def account_form(request: AuthedRequest, account_id: int | None = None) -> HttpR
                 account = services.account_update(
                     actor=request.user, account_id=account.pk, values=form.cleaned_data
                 )
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
             messages.success(request, _("The account was saved."))
@@ -84,7 +84,7 @@ def account_delete(request: AuthedRequest, account_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.account_delete(actor=request.user, account_id=account.pk)
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             messages.error(request, str(exc.message))
             return redirect("customers:account_detail", account_id=account.pk)
         messages.success(request, _("The account %(name)s was deleted.") % {"name": account.name})
@@ -142,7 +142,7 @@ def contact_form(request: AuthedRequest, contact_id: int | None = None) -> HttpR
                 contact = services.contact_update(
                     actor=request.user, contact_id=contact.pk, values=form.cleaned_data
                 )
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
             messages.success(request, _("The contact was saved."))
@@ -155,7 +155,7 @@ def contact_delete(request: AuthedRequest, contact_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.contact_delete(actor=request.user, contact_id=contact.pk)
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             messages.error(request, str(exc.message))
             return redirect("customers:contact_detail", contact_id=contact.pk)
         messages.success(request, _("The contact %(name)s was deleted.") % {"name": str(contact)})

@@ -46,3 +46,7 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     default_message = _("The record changed or is in use; reload and try again.")
+
+
+# What a page shows on its form; NotFound and PermissionDenied become the 404 and 403 pages.
+FORM_ERRORS = (ValidationFailed, Conflict)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clientela.platform import auth
-from clientela.platform.errors import DomainError
+from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.forms import CodeForm, PreferencesForm, TokenForm, apply_errors
 from clientela.platform.http import AuthedRequest
 from clientela.platform.services import tokens, users
@@ -31,7 +31,7 @@ def profile(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             users.preferences_update(actor=user, **form.cleaned_data)
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
             response = redirect("profile")
@@ -54,7 +54,7 @@ def token_list(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             _token, new_secret = tokens.token_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
             form = TokenForm()
@@ -70,7 +70,7 @@ def token_list(request: AuthedRequest) -> HttpResponse:
 def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     try:
         token = tokens.token_revoke(actor=request.user, token_id=token_id)
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
@@ -85,7 +85,7 @@ def two_factor(request: AuthedRequest) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             try:
                 totp_disable(actor=user, code=form.cleaned_data["code"])
-            except DomainError as exc:
+            except FORM_ERRORS as exc:
                 apply_errors(form, exc.errors, exc.message)
             else:
                 messages.success(request, _("Two-factor authentication is off."))
@@ -96,7 +96,7 @@ def two_factor(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             totp_enable(actor=user, secret=secret, code=form.cleaned_data["code"])
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
             request.session.pop(SETUP_KEY, None)

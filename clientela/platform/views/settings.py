@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clientela.platform import permissions, registry, selectors
-from clientela.platform.errors import DomainError
+from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.forms import NewUserForm, RoleForm, TeamForm, UserForm, apply_errors
 from clientela.platform.http import AuthedRequest
 from clientela.platform.models import Action, Channel, Scope
@@ -67,7 +67,7 @@ def user_create(request: AuthedRequest) -> HttpResponse:
                 data=_user_data(form),
                 password=form.cleaned_data.get("password") or None,
             )
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
             messages.success(request, _("User %(name)s was created.") % {"name": user.username})
@@ -91,7 +91,7 @@ def user_edit(request: AuthedRequest, user_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             users.user_update(actor=request.user, user_id=target.pk, data=_user_data(form))
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
             messages.success(request, _("User %(name)s was saved.") % {"name": target.username})
@@ -130,7 +130,7 @@ def team_form(request: AuthedRequest, team_id: int | None = None) -> HttpRespons
                 users.team_create(actor=request.user, data=form.cleaned_data)
             else:
                 users.team_update(actor=request.user, team_id=team.pk, data=form.cleaned_data)
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
             messages.success(request, _("The team was saved."))
@@ -143,7 +143,7 @@ def team_delete(request: AuthedRequest, team_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             users.team_delete(actor=request.user, team_id=team.pk)
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("The team %(name)s was deleted.") % {"name": team.name})
@@ -161,7 +161,7 @@ def role_list(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             role = roles.role_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             apply_errors(form, exc.errors, exc.message)
         else:
             messages.success(request, _("The role was created; now grant its rights."))
@@ -192,7 +192,7 @@ def role_detail(request: AuthedRequest, role_id: int) -> HttpResponse:
             roles.role_set_permissions(
                 actor=request.user, role_id=role.pk, matrix=_matrix_from_post(request)
             )
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             for key, errs in (exc.errors or {"": [str(exc.message)]}).items():
                 messages.error(request, f"{key}: {' '.join(map(str, errs))}" if key else errs[0])
         else:
@@ -233,7 +233,7 @@ def role_detail(request: AuthedRequest, role_id: int) -> HttpResponse:
 def role_delete(request: AuthedRequest, role_id: int) -> HttpResponse:
     try:
         roles.role_delete(actor=request.user, role_id=role_id)
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         messages.error(request, str(exc.message))
         return redirect("settings:role_detail", role_id=role_id)
     messages.success(request, _("The role was deleted."))
@@ -241,7 +241,10 @@ def role_delete(request: AuthedRequest, role_id: int) -> HttpResponse:
 
 
 def _day_start(raw: str | None, *, next_day: bool = False) -> datetime | None:
-    day = parse_date(raw or "") if raw and len(raw) <= 10 else None
+    try:
+        day = parse_date(raw or "") if raw and len(raw) <= 10 else None
+    except ValueError:
+        day = None
     if day is None:
         return None
     if next_day:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from clientela.platform import search, selectors
-from clientela.platform.errors import DomainError
+from clientela.platform.errors import NotFound
 from clientela.platform.http import AuthedRequest
 from clientela.platform.pagination import paginate
 from clientela.platform.services import notifications, users
@@ -92,7 +92,7 @@ def notification_read(request: AuthedRequest, notification_id: int) -> HttpRespo
         note = notifications.notification_mark_read(
             actor=request.user, notification_id=notification_id
         )
-    except DomainError:
+    except NotFound:
         return redirect("notifications")
     return redirect(note.url or "notifications")
 
