@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from clientela.platform import audit
 from clientela.platform.errors import NotFound, ValidationFailed
 from clientela.platform.models import ApiToken, User
+from clientela.platform.services.notifications import notification_create
 
 TOKEN_PREFIX = "clt_"  # noqa: S105 (a marker, not a secret)
 
@@ -49,6 +50,12 @@ def token_create(
             digest=_digest(secret),
             read_only=read_only,
             expires_at=expires_at,
+        )
+        notification_create(
+            user=actor,
+            title=_("A new API token “%(name)s” was created for your account.") % {"name": name},
+            body=_("If you did not create it, revoke it now and change your password."),
+            url="/account/tokens/",
         )
         audit.record(
             actor=actor,

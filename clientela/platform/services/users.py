@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from clientela.platform import audit, events, permissions
 from clientela.platform.errors import Conflict, ValidationFailed
 from clientela.platform.models import Role, Team, User
+from clientela.platform.services.notifications import notification_create
 
 USER_FIELDS = (
     "username",
@@ -142,9 +143,22 @@ def user_update(*, actor: User, user_id: Any, data: dict[str, Any]) -> User:
             changes = audit.diff(before, _audited_user(user))
             if changes:
                 audit.record(actor=actor, action="update", obj=user, changes=changes)
+                _notify_access_change(user, actor, changes)
     except IntegrityError:
         raise Conflict(_("A user with this user name or e-mail already exists.")) from None
     return user
+
+
+def _notify_access_change(user: User, actor: User, changes: dict[str, Any]) -> None:
+    """Tell people when someone else changes what they may see and do."""
+    if user.pk == actor.pk or not ({"role", "teams"} & changes.keys()):
+        return
+    notification_create(
+        user=user,
+        title=_("%(admin)s changed your role or teams.") % {"admin": actor.display_name},
+        body=_("What you can see and change in Clientela may be different now."),
+        url="/account/",
+    )
 
 
 def preferences_update(

@@ -187,9 +187,10 @@ def test_limit_out_of_range_is_422(admin_user, api_as):
 
 def test_notifications_list_and_mark_read(make_user, api_as):
     user, other = make_user(), make_user()
+    api = api_as(user)  # creating its token notifies the user; start from a clean list
+    Notification.objects.filter(user=user).delete()
     mine = notification_create(user=user, title="Hello", url="/accounts/")
     theirs = notification_create(user=other, title="Private")
-    api = api_as(user)
     body = api.get("/api/v1/notifications").json()
     assert [n["title"] for n in body["items"]] == ["Hello"] and body["unread"] == 1
     assert api.post(f"/api/v1/notifications/{theirs.pk}/read").status_code == 404

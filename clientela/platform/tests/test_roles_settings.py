@@ -158,3 +158,32 @@ def test_admin_cannot_deactivate_themselves(admin_user, logged_in):
     )
     assert response.status_code == 200
     assert User.objects.get(pk=admin_user.pk).is_active
+
+
+def test_users_are_told_when_an_admin_changes_their_role(admin_user, make_user, logged_in):
+    from clientela.platform.models import Notification
+
+    rep = make_user("sales-rep")
+    response = logged_in(admin_user).post(
+        f"/settings/users/{rep.pk}/",
+        {
+            "username": rep.username,
+            "email": rep.email,
+            "is_active": "on",
+            "role": Role.objects.get(slug="sales-manager").pk,
+        },
+    )
+    assert response.status_code == 302
+    note = Notification.objects.get(user=rep)
+    assert "changed your role or teams" in note.title and note.url == "/account/"
+    page = logged_in(admin_user).get(f"/settings/users/{rep.pk}/").content.decode()
+    assert "<code>role</code>" in page  # the History panel shows the role change
+
+
+def test_a_new_token_is_announced_to_its_owner(make_user, logged_in):
+    from clientela.platform.models import Notification
+
+    user = make_user()
+    logged_in(user).post("/account/tokens/", {"name": "backup script"})
+    note = Notification.objects.get(user=user)
+    assert "backup script" in note.title and note.url == "/account/tokens/"

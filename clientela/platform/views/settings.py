@@ -96,10 +96,11 @@ def user_edit(request: AuthedRequest, user_id: int) -> HttpResponse:
         else:
             messages.success(request, _("User %(name)s was saved.") % {"name": target.username})
             return redirect("settings:user_list")
+    history = selectors.record_history(request.user, target)[:100]
     return render(
         request,
         "platform/settings/user_form.html",
-        {"form": form, "creating": False, "target": target},
+        {"form": form, "creating": False, "target": target, "history": history},
     )
 
 
