@@ -56,9 +56,17 @@ def snapshot(record: models.Model, fields: Iterable[str] | None = None) -> dict[
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """``{field: [old, new]}`` for each field whose value changed."""
+    """``{field: [old, new]}`` for each field whose value changed (empty to empty is no change)."""
     keys = before.keys() | after.keys()
-    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+    return {
+        k: [before.get(k), after.get(k)]
+        for k in sorted(keys)
+        if before.get(k) != after.get(k) and not (_empty(before.get(k)) and _empty(after.get(k)))
+    }
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
 def _digest(entry: AuditEntry) -> str:

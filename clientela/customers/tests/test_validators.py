@@ -56,3 +56,11 @@ def test_phone_normalisation():
 def test_phone_normalisation_never_crashes(text):
     result = validators.normalize_phone(text)
     assert result is None or result.startswith("+")
+
+
+def test_phone_filter_shows_numbers_the_way_people_read_them():
+    from django.template import Context, Template
+
+    template = Template("{% load clientela %}{{ p|phone }}|{{ q|phone }}|{{ r|phone }}")
+    rendered = template.render(Context({"p": "+5511987654321", "q": "", "r": "garbage"}))
+    assert rendered == "+55 11 98765-4321||garbage"

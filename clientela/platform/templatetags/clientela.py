@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import phonenumbers
 from django import template
 
 from clientela.platform.formatting import format_money, format_number
@@ -19,6 +20,18 @@ def money(amount: Decimal | int | str | None, currency: str = "BRL") -> str:
         return format_money(amount, currency)  # type: ignore[arg-type]
     except ValueError:
         return "—"
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """An E.164 number as people read it: +55 11 98765-4321."""
+    if not value:
+        return ""
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 @register.filter

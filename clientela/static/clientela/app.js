@@ -42,6 +42,20 @@
       });
     }
 
+    // The user menu closes when you click elsewhere or press Escape.
+    var menu = document.querySelector("details.user-menu");
+    if (menu) {
+      document.addEventListener("click", function (event) {
+        if (menu.open && !menu.contains(event.target)) menu.open = false;
+      });
+      menu.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && menu.open) {
+          menu.open = false;
+          menu.querySelector("summary").focus();
+        }
+      });
+    }
+
     // "/" jumps to the global search, as in most web apps.
     var search = document.getElementById("global-q");
     document.addEventListener("keydown", function (event) {
