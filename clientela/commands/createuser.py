@@ -39,6 +39,8 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from django.db import transaction
+
     from clientela.platform.errors import DomainError
     from clientela.platform.models import Role, Team
     from clientela.platform.services.users import user_create
@@ -48,18 +50,19 @@ def run(args: argparse.Namespace) -> int:
         codes = ", ".join(Role.objects.values_list("slug", flat=True))
         print(f"error: unknown role {args.role!r}; choose one of: {codes}", file=sys.stderr)
         return 2
-    teams = [Team.objects.get_or_create(name=name)[0] for name in args.team]
     password = _password(args)
-    data = {
-        "username": args.username,
-        "email": args.email,
-        "role": role,
-        "teams": teams,
-        "first_name": args.first_name,
-        "last_name": args.last_name,
-    }
     try:
-        user_create(actor=None, data=data, password=password)
+        with transaction.atomic():  # a refused user leaves no new team behind
+            teams = [Team.objects.get_or_create(name=name)[0] for name in args.team]
+            data = {
+                "username": args.username,
+                "email": args.email,
+                "role": role,
+                "teams": teams,
+                "first_name": args.first_name,
+                "last_name": args.last_name,
+            }
+            user_create(actor=None, data=data, password=password)
     except DomainError as exc:
         details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
         print(f"error: {exc.message} {details}".strip(), file=sys.stderr)
