@@ -90,7 +90,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA synchronous=NORMAL;"
             "PRAGMA foreign_keys=ON;"
             "PRAGMA busy_timeout=20000;"
-            "PRAGMA cache_size=-64000;"
+            "PRAGMA cache_size=-16000;"
         ),
     }
     # A file (not :memory:) so that worker subprocesses in tests can open it; one per test run

@@ -31,5 +31,5 @@ def figures(actor: User) -> list[Figure]:
     return [
         Figure(_("Accounts"), counts["accounts"], reverse("customers:account_list")),
         Figure(_("Contacts"), counts["contacts"], reverse("customers:contact_list")),
-        Figure(_("Accounts without contacts"), counts["accounts_without_contacts"]),
+        Figure(_("My accounts"), counts["mine"], reverse("customers:account_list")),
     ]

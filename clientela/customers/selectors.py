@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from clientela.customers.models import Account, Contact
 from clientela.platform.models import User
@@ -48,8 +48,7 @@ def customer_counts(actor: User) -> dict[str, int]:
     return {
         "accounts": visible_to(actor, Account.objects.all()).count(),
         "contacts": visible_to(actor, Contact.objects.all()).count(),
-        "accounts_without_contacts": visible_to(actor, Account.objects.all())
-        .annotate(n=Count("contacts"))
-        .filter(n=0)
-        .count(),
+        # Owner is indexed; a per-view "accounts without contacts" join cost ~90 ms at 100k
+        # accounts (docs/benchmarks.md), so the dashboard shows cheap counts only.
+        "mine": Account.objects.filter(owner_id=actor.pk).count(),
     }

@@ -69,7 +69,7 @@ def test_admin_signs_in_walks_every_section_and_logs_out(
     expect(page.locator(".figure")).to_have_count(3)
     assert figure(page, "Accounts") == "2"
     assert figure(page, "Contacts") == "0"
-    assert figure(page, "Accounts without contacts") == "2"
+    assert figure(page, "My accounts") == "2"
 
     for label, path in UNBUILT.items():
         page.locator("#nav").get_by_role("link", name=label, exact=True).click()
