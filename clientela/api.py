@@ -89,7 +89,14 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return problem(request, exc.status_code, str(exc), code="http_error")
+    """ninja's own refusals, with a translated title and a stable code instead of its text."""
+    if exc.status_code == 403 and "csrf" in str(exc).lower():
+        title, code = _("The CSRF check failed; reload the page and try again."), "csrf_failed"
+    elif exc.status_code == 400:
+        title, code = _("The request could not be read."), "bad_request"
+    else:
+        title, code = _("The request could not be processed."), "http_error"
+    return problem(request, exc.status_code, str(title), code=code)
 
 
 @api.exception_handler(RequestDataTooBig)
