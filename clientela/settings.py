@@ -26,6 +26,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "clientela.platform",
     "clientela.customers",
+    "clientela.activities",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -11,7 +11,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from clientela.customers import search
-        from clientela.customers.models import Account, Contact
+        from clientela.customers.models import Account, Contact, Lead
         from clientela.platform import registry
         from clientela.platform import search as shell_search
 
@@ -21,6 +21,7 @@ class CustomersConfig(AppConfig):
         registry.register(
             registry.ObjectType("customers.contact", _("Contacts"), Contact, "customers")
         )
+        registry.register(registry.ObjectType("customers.lead", _("Leads"), Lead, "customers"))
         shell_search.register_search(search.search_accounts)
         shell_search.register_search(search.search_contacts)
         shell_search.register_figures(search.figures)

@@ -269,3 +269,49 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Tag(models.Model):
+    """A free label any business record can carry; created on first use."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#64748b")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedView(models.Model):
+    """A list's filters, sort and columns kept under a name, for oneself or shared."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    object_type = models.CharField(_("record type"), max_length=80)
+    name = models.CharField(_("name"), max_length=100)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    sort = models.CharField(_("sort"), max_length=60, blank=True)
+    shared = models.BooleanField(_("shared with everyone"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["object_type", "user"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "object_type", "name"], name="saved_view_name_unique"
+            )
+        ]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+
+    def __str__(self) -> str:
+        return self.name
