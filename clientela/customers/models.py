@@ -34,10 +34,10 @@ class AccountKind(models.TextChoices):
 
 
 class SizeBand(models.TextChoices):
-    MICRO = "1-9", _("1–9 employees")
-    SMALL = "10-49", _("10–49 employees")
-    MEDIUM = "50-249", _("50–249 employees")
-    LARGE = "250-999", _("250–999 employees")
+    MICRO = "1-9", _("1-9 employees")
+    SMALL = "10-49", _("10-49 employees")
+    MEDIUM = "50-249", _("50-249 employees")
+    LARGE = "250-999", _("250-999 employees")
     ENTERPRISE = "1000+", _("1,000 or more employees")
 
 
@@ -123,11 +123,11 @@ class PreferredChannel(models.TextChoices):
 
 
 class AgeBand(models.TextChoices):
-    UNDER_25 = "18-24", _("18–24")
-    FROM_25 = "25-34", _("25–34")
-    FROM_35 = "35-44", _("35–44")
-    FROM_45 = "45-54", _("45–54")
-    FROM_55 = "55-64", _("55–64")
+    UNDER_25 = "18-24", _("18-24")
+    FROM_25 = "25-34", _("25-34")
+    FROM_35 = "35-44", _("35-44")
+    FROM_45 = "45-54", _("45-54")
+    FROM_55 = "55-64", _("55-64")
     OVER_65 = "65+", _("65 or older")
 
 

@@ -164,7 +164,7 @@ class Migration(migrations.Migration):
                 ('country', models.CharField(default='BR', max_length=2, verbose_name='country')),
                 ('tax_id', models.CharField(blank=True, max_length=32, verbose_name='tax id')),
                 ('industry', models.CharField(blank=True, choices=[('agriculture', 'Agriculture'), ('banking', 'Banking and finance'), ('construction', 'Construction'), ('education', 'Education'), ('energy', 'Energy and utilities'), ('government', 'Government'), ('healthcare', 'Healthcare'), ('hospitality', 'Hospitality'), ('insurance', 'Insurance'), ('manufacturing', 'Manufacturing'), ('media', 'Media'), ('retail', 'Retail'), ('services', 'Professional services'), ('technology', 'Technology'), ('telecom', 'Telecommunications'), ('transport', 'Transport and logistics'), ('other', 'Other')], max_length=20, verbose_name='industry')),
-                ('size_band', models.CharField(blank=True, choices=[('1-9', '1–9 employees'), ('10-49', '10–49 employees'), ('50-249', '50–249 employees'), ('250-999', '250–999 employees'), ('1000+', '1,000 or more employees')], max_length=8, verbose_name='size')),
+                ('size_band', models.CharField(blank=True, choices=[('1-9', '1-9 employees'), ('10-49', '10-49 employees'), ('50-249', '50-249 employees'), ('250-999', '250-999 employees'), ('1000+', '1,000 or more employees')], max_length=8, verbose_name='size')),
                 ('source', models.CharField(choices=[('web_form', 'Web form'), ('import', 'Import'), ('campaign', 'Campaign'), ('manual', 'Manual'), ('api', 'API'), ('referral', 'Referral')], default='manual', max_length=12, verbose_name='source')),
                 ('status', models.CharField(choices=[('new', 'New'), ('working', 'Working'), ('qualified', 'Qualified'), ('disqualified', 'Disqualified'), ('converted', 'Converted')], default='new', max_length=14, verbose_name='status')),
                 ('disqualify_reason', models.CharField(blank=True, choices=[('no_budget', 'No budget'), ('no_need', 'No need'), ('no_authority', 'Not a decision maker'), ('bad_timing', 'Bad timing'), ('competitor', 'Chose a competitor'), ('unreachable', 'Unreachable'), ('spam', 'Spam or fake'), ('duplicate', 'Duplicate'), ('other', 'Other')], max_length=14, verbose_name='disqualification reason')),
@@ -242,7 +242,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='account',
             name='size_band',
-            field=models.CharField(blank=True, choices=[('1-9', '1–9 employees'), ('10-49', '10–49 employees'), ('50-249', '50–249 employees'), ('250-999', '250–999 employees'), ('1000+', '1,000 or more employees')], max_length=8, verbose_name='size'),
+            field=models.CharField(blank=True, choices=[('1-9', '1-9 employees'), ('10-49', '10-49 employees'), ('50-249', '50-249 employees'), ('250-999', '250-999 employees'), ('1000+', '1,000 or more employees')], max_length=8, verbose_name='size'),
         ),
         migrations.AddField(
             model_name='account',
@@ -252,7 +252,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='contact',
             name='age_band',
-            field=models.CharField(blank=True, choices=[('18-24', '18–24'), ('25-34', '25–34'), ('35-44', '35–44'), ('45-54', '45–54'), ('55-64', '55–64'), ('65+', '65 or older')], max_length=8, verbose_name='age band'),
+            field=models.CharField(blank=True, choices=[('18-24', '18-24'), ('25-34', '25-34'), ('35-44', '35-44'), ('45-54', '45-54'), ('55-64', '55-64'), ('65+', '65 or older')], max_length=8, verbose_name='age band'),
         ),
         migrations.AddField(
             model_name='contact',
