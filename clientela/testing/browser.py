@@ -21,6 +21,7 @@ from playwright.sync_api import (
     ConsoleMessage,
     Page,
     Playwright,
+    ViewportSize,
     WebError,
     sync_playwright,
 )
@@ -37,7 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -155,7 +156,7 @@ def open_page(
     cache.clear()  # login throttling counts live in the cache; each test starts with none
     contexts: list[BrowserContext] = []
 
-    def open_(*, viewport: dict[str, int] | None = None) -> Page:
+    def open_(*, viewport: ViewportSize | None = None) -> Page:
         context = browser.new_context(
             base_url=live_server.url, viewport=viewport or VIEWPORT, locale="en-US"
         )
