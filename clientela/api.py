@@ -116,6 +116,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _mount() -> None:
+    from clientela.customers import api_lists  # noqa: F401 (adds the list operations)
     from clientela.customers.api import router as customers_router
     from clientela.platform.api import router as platform_router
 

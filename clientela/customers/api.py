@@ -4,45 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from clientela.customers import selectors, services
 from clientela.customers.schemas import (
     AccountIn,
     AccountOut,
-    AccountPage,
     AccountPatch,
     ContactIn,
     ContactOut,
-    ContactPage,
     ContactPatch,
 )
-from clientela.platform.api import PageParams
 from clientela.platform.http import AuthedRequest
-from clientela.platform.pagination import paginate
 
 router = Router(tags=["customers"])
 REFERENCES = {"owner_id": "owner", "team_id": "team", "account_id": "account"}
-
-
-class SearchParams(PageParams):
-    q: str = ""
 
 
 def _values(payload: Any, *, partial: bool) -> dict[str, Any]:
     """Schema fields to service values: the references ``owner_id`` → ``owner`` and so on."""
     data = payload.dict(exclude_unset=partial)
     return {REFERENCES.get(k, k): v for k, v in data.items()}
-
-
-@router.get("/accounts", response=AccountPage, summary="Accounts")
-def list_accounts(request: AuthedRequest, params: Query[SearchParams]):
-    return paginate(
-        selectors.account_list(request.user, query=params.q[:100]),
-        ordering=("name", "id"),
-        cursor=params.cursor,
-        limit=params.limit,
-    )
 
 
 @router.post("/accounts", response={201: AccountOut}, summary="Create an account")
@@ -68,16 +50,6 @@ def patch_account(request: AuthedRequest, account_id: int, payload: AccountPatch
 def delete_account(request: AuthedRequest, account_id: int):
     services.account_delete(actor=request.user, account_id=account_id)
     return Status(204, None)
-
-
-@router.get("/contacts", response=ContactPage, summary="Contacts")
-def list_contacts(request: AuthedRequest, params: Query[SearchParams]):
-    return paginate(
-        selectors.contact_list(request.user, query=params.q[:100]),
-        ordering=("last_name", "first_name", "id"),
-        cursor=params.cursor,
-        limit=params.limit,
-    )
 
 
 @router.post("/contacts", response={201: ContactOut}, summary="Create a contact")

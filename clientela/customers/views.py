@@ -15,29 +15,9 @@ from clientela.platform import permissions
 from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.forms import apply_errors
 from clientela.platform.http import AuthedRequest
-from clientela.platform.pagination import paginate
 from clientela.platform.selectors import record_history
 
 PAGE_SIZE = 50
-
-
-def account_list(request: AuthedRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
-    page = paginate(
-        selectors.account_list(request.user, query=query),
-        ordering=("name", "id"),
-        cursor=request.GET.get("cursor"),
-        limit=PAGE_SIZE,
-    )
-    return render(
-        request,
-        "customers/account_list.html",
-        {
-            "page": page,
-            "query": query,
-            "can_create": permissions.can(request.user, "customers.account", "create"),
-        },
-    )
 
 
 def account_detail(request: AuthedRequest, account_id: int) -> HttpResponse:
@@ -93,25 +73,6 @@ def account_delete(request: AuthedRequest, account_id: int) -> HttpResponse:
         request,
         "platform/confirm_delete.html",
         {"object": account, "cancel_url": "customers:account_list"},
-    )
-
-
-def contact_list(request: AuthedRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
-    page = paginate(
-        selectors.contact_list(request.user, query=query),
-        ordering=("last_name", "first_name", "id"),
-        cursor=request.GET.get("cursor"),
-        limit=PAGE_SIZE,
-    )
-    return render(
-        request,
-        "customers/contact_list.html",
-        {
-            "page": page,
-            "query": query,
-            "can_create": permissions.can(request.user, "customers.contact", "create"),
-        },
     )
 
 
