@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from clientela.api import api
 from clientela.platform.views import account, auth, shell
+from clientela.platform.views.timeline import timeline_view
 
 urlpatterns = [
     path("", shell.dashboard, name="dashboard"),
@@ -36,6 +37,7 @@ urlpatterns = [
         name="notification_read",
     ),
     path("search/", shell.global_search, name="search"),
+    path("timeline/<str:object_type>/<int:object_id>/", timeline_view, name="timeline"),
     path("leads/", shell.coming_soon, {"section": "leads"}, name="leads"),
     path("pipeline/", shell.coming_soon, {"section": "pipeline"}, name="pipeline"),
     path("activities/", shell.coming_soon, {"section": "activities"}, name="activities"),
