@@ -10,9 +10,13 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
+        import clientela.activities.relink  # noqa: F401  (merge relinkers)
+        from clientela.activities import tasks  # noqa: F401  (declares the reminder job)
         from clientela.activities.models import Activity
-        from clientela.platform import registry
+        from clientela.activities.timeline import SOURCE
+        from clientela.platform import registry, timeline
 
         registry.register(
             registry.ObjectType("activities.activity", _("Activities"), Activity, "activities")
         )
+        timeline.register(SOURCE)

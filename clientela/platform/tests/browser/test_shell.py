@@ -30,9 +30,7 @@ NAV = [
     "Settings",
 ]
 UNBUILT = {
-    "Leads": "/leads/",
     "Pipeline": "/pipeline/",
-    "Activities": "/activities/",
     "Marketing": "/marketing/",
     "Service": "/service/",
     "Contact center": "/contact-center/",

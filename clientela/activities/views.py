@@ -1,0 +1,207 @@
+"""Activity pages: my agenda, all activities, one activity, the form, quick log, complete, delete.
+
+The same selectors and services as the API; the calendar and iCalendar pages are in
+``views_calendar``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clientela.activities import selectors, services
+from clientela.activities.forms import ActivityForm, CompleteForm, QuickLogForm
+from clientela.activities.models import Activity, ActivityKind, ActivityStatus
+from clientela.customers.models import Account, Contact, Lead
+from clientela.platform import permissions
+from clientela.platform.errors import FORM_ERRORS, NotFound
+from clientela.platform.forms import apply_errors
+from clientela.platform.http import AuthedRequest
+from clientela.platform.pagination import paginate
+
+PAGE_SIZE = 50
+LINKS: dict[str, Any] = {"account": Account, "contact": Contact, "lead": Lead}
+FORM_FIELDS = [
+    *("kind", "subject", "status", "due_at", "duration_minutes", "reminder_at", "location"),
+    *("direction", "account", "contact", "lead", "outcome", "body"),
+]
+
+
+def _rights(actor: Any) -> dict[str, bool]:
+    return {
+        f"can_{a}": permissions.can(actor, "activities.activity", a)
+        for a in ("create", "edit", "delete")
+    }
+
+
+def agenda(request: AuthedRequest) -> HttpResponse:
+    agenda_ = selectors.with_visible_links(request.user, selectors.my_agenda(request.user))
+    context = {"agenda": agenda_, **_rights(request.user)}
+    return render(request, "activities/agenda.html", context)
+
+
+def activity_list(request: AuthedRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    filters = selectors.ActivityFilters(
+        kind=kind if kind in ActivityKind.values else "",
+        status=status if status in ActivityStatus.values else "",
+        query=request.GET.get("q", "").strip()[:200],
+    )
+    page = paginate(
+        selectors.activity_list(request.user, filters),
+        ordering=("-sort_at", "-id"),
+        cursor=request.GET.get("cursor") or None,
+        limit=PAGE_SIZE,
+    )
+    selectors.with_visible_links(request.user, page.items)
+    context = {
+        "page": page,
+        "filters": filters,
+        "kinds": ActivityKind.choices,
+        "statuses": ActivityStatus.choices,
+        **_rights(request.user),
+    }
+    return render(request, "activities/list.html", context)
+
+
+def detail(request: AuthedRequest, activity_id: int) -> HttpResponse:
+    activity = selectors.activity_get(request.user, activity_id)
+    selectors.with_visible_links(request.user, [activity])
+    context = {"activity": activity, "complete_form": CompleteForm(), **_rights(request.user)}
+    return render(request, "activities/detail.html", context)
+
+
+def _link_choices(actor: Any, initial: dict[str, Any]) -> dict[str, list[tuple[int, str]]]:
+    """A few hundred visible records per link, plus the chosen one if it is further down."""
+    choices = {}
+    for name, model in LINKS.items():
+        rows = permissions.visible_to(actor, model.objects.all())
+        listed = [(r.pk, str(r)) for r in rows.order_by("-updated_at", "-id")[:300]]
+        chosen = initial.get(name)
+        if chosen and chosen not in {pk for pk, _label in listed}:
+            record = rows.filter(pk=chosen).first()
+            if record is not None:
+                listed.insert(0, (record.pk, str(record)))
+        choices[name] = listed
+    return choices
+
+
+def _initial(request: AuthedRequest, activity: Activity | None) -> dict[str, Any]:
+    if activity is not None:
+        values = {f: getattr(activity, f) for f in FORM_FIELDS if f not in LINKS}
+        values.update({f: getattr(activity, f"{f}_id") for f in LINKS})
+        values["due_at"] = activity.due_at and timezone.localtime(activity.due_at)
+        values["reminder_at"] = activity.reminder_at and timezone.localtime(activity.reminder_at)
+        return values
+    fresh: dict[str, Any] = {"status": ActivityStatus.PLANNED, "kind": ActivityKind.CALL}
+    if request.GET.get("kind") in ActivityKind.values:
+        fresh["kind"] = request.GET["kind"]
+    for name in LINKS:
+        if request.GET.get(name, "").isdigit():
+            fresh[name] = int(request.GET[name])
+    return fresh
+
+
+def activity_form(request: AuthedRequest, activity_id: int | None = None) -> HttpResponse:
+    activity = selectors.activity_get(request.user, activity_id) if activity_id else None
+    initial = _initial(request, activity)
+    form = ActivityForm(
+        request.POST or None,
+        initial=initial,
+        link_choices=_link_choices(request.user, initial),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if activity is None:
+                activity = services.activity_create(actor=request.user, values=form.cleaned_data)
+            else:
+                activity = services.activity_update(
+                    actor=request.user, activity_id=activity.pk, values=form.cleaned_data
+                )
+        except FORM_ERRORS as exc:
+            apply_errors(form, exc.errors, exc.message)
+        else:
+            messages.success(request, _("The activity was saved."))
+            return redirect("activities:detail", activity_id=activity.pk)
+    return render(request, "activities/form.html", {"form": form, "activity": activity})
+
+
+def _quick_target(request: AuthedRequest) -> tuple[str, Any]:
+    data = request.POST if request.method == "POST" else request.GET
+    for name, model in LINKS.items():
+        if data.get(name, "").isdigit():
+            return name, permissions.get_visible(request.user, model.objects.all(), data[name])
+    raise NotFound()
+
+
+def quick_log(request: AuthedRequest) -> HttpResponse:
+    """The htmx "log a call" form above a customer's timeline; saving refreshes the timeline."""
+    name, record = _quick_target(request)
+    permissions.require(request.user, "activities.activity", "create")
+    form = QuickLogForm(request.POST or None)
+    saved = None
+    if request.method == "POST" and form.is_valid():
+        values = {**form.cleaned_data, name: record, "status": ActivityStatus.DONE}
+        values["due_at"] = timezone.now()
+        if values["kind"] not in {ActivityKind.CALL, ActivityKind.SMS, ActivityKind.EMAIL}:
+            values["direction"] = ""
+        try:
+            saved = services.activity_create(actor=request.user, values=values)
+        except FORM_ERRORS as exc:
+            apply_errors(form, exc.errors, exc.message)
+        else:
+            form = QuickLogForm()
+    context = {"form": form, "field": name, "record": record, "saved": saved}
+    response = render(request, "activities/_quick_log.html", context)
+    if saved is not None:
+        response["HX-Trigger"] = "timeline-refresh"
+    return response
+
+
+def _back(request: AuthedRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@require_POST
+def complete(request: AuthedRequest, activity_id: int) -> HttpResponse:
+    fallback = reverse("activities:detail", args=[activity_id])
+    form = CompleteForm(request.POST)
+    outcome = form.cleaned_data["outcome"] if form.is_valid() else ""
+    try:
+        activity = services.activity_complete(
+            actor=request.user, activity_id=activity_id, outcome=outcome
+        )
+    except FORM_ERRORS as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("“%(subject)s” is done.") % {"subject": activity.subject})
+    return redirect(_back(request, fallback))
+
+
+def delete(request: AuthedRequest, activity_id: int) -> HttpResponse:
+    activity = selectors.activity_get(request.user, activity_id)
+    if request.method == "POST":
+        try:
+            services.activity_delete(actor=request.user, activity_id=activity.pk)
+        except FORM_ERRORS as exc:
+            messages.error(request, str(exc.message))
+            return redirect("activities:detail", activity_id=activity.pk)
+        messages.success(request, _("The activity was deleted."))
+        return redirect("activities:agenda")
+    return render(
+        request,
+        "platform/confirm_delete.html",
+        {"object": activity, "cancel_url": "activities:agenda"},
+    )
