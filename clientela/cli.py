@@ -12,7 +12,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-VERBS = ("serve", "worker", "migrate", "demo", "createuser", "backup", "restore", "check", "audit")
+VERBS = (
+    *("serve", "worker", "migrate", "demo", "createuser", "backup", "restore", "check", "audit"),
+    "import",
+)
+# Verbs whose module cannot carry the verb's own name (``import`` is a Python keyword).
+MODULES = {"import": "import_"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     sub.required = True
     for verb in VERBS:
-        module = importlib.import_module(f"clientela.commands.{verb}")
+        module = importlib.import_module(f"clientela.commands.{MODULES.get(verb, verb)}")
         verb_parser = sub.add_parser(verb, help=module.HELP, description=module.HELP)
         module.add_arguments(verb_parser)
         verb_parser.set_defaults(handler=module.run)

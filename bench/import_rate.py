@@ -1,0 +1,195 @@
+"""Import rate: a 100,000-row contacts CSV through `clientela import contacts`, on a fresh database.
+
+The file looks real (pt_BR names, valid CPFs and mobile numbers, companies, cities, CEPs) and
+carries on purpose 2% rejected rows (bad e-mail or CPF) and 3% duplicates of earlier rows (same
+e-mail). The import runs as the real command in a subprocess, twice: first into an empty database
+(creates), then the same file again (every row matched by external id: the update path). Prints
+one JSON document with rows/s and the importer's peak memory.
+
+    .venv/bin/python bench/import_rate.py [--rows 100000]
+    .venv/bin/python bench/import_rate.py --database-url postgres://postgres@127.0.0.1:5432/clientela_bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import psutil
+from harness import (
+    REPO_ROOT,
+    app_env,
+    clientela_cmd,
+    database_info,
+    log,
+    machine_info,
+    pg_recreate,
+    run_step,
+    source_info,
+)
+
+HEADERS = ["ID", "Nome", "Sobrenome", "E-mail", "Celular", "CPF", "Empresa", "Cargo", "Cidade"]
+HEADERS += ["UF", "CEP"]
+DONE_RE = re.compile(
+    r"done in (?P<seconds>[\d.]+) s: (?P<created>\d+) created, (?P<updated>\d+) updated, "
+    r"(?P<skipped>\d+) skipped, (?P<flagged>\d+) flagged, (?P<rejected>\d+) rejected"
+)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", help="PostgreSQL URL (the name must contain 'bench')")
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args(argv)
+
+
+def _ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isascii() and c.isalnum()).lower()
+
+
+def _row(fake: Any, rnd: random.Random, n: int, companies: list[str]) -> list[str]:
+    first, last = fake.first_name(), fake.last_name()
+    ddd = rnd.choice(["11", "21", "31", "41", "51", "61", "71", "81", "85", "92"])
+    phone = f"({ddd}) 9{rnd.randint(6000, 9999)}-{rnd.randint(0, 9999):04d}"
+    email = f"{_ascii(first)}.{_ascii(last)}.{n}@example.com"
+    return [
+        f"crm-{n}",
+        first,
+        last,
+        email,
+        phone,
+        fake.cpf(),
+        rnd.choice(companies),
+        fake.job()[:100],
+        fake.city(),
+        fake.estado_sigla(),
+        fake.postcode(),
+    ]
+
+
+def generate(path: Path, rows: int, seed: int) -> dict[str, int]:
+    """Realistic rows; 2% broken on purpose, 3% repeating an earlier row's e-mail."""
+    from faker import Faker
+
+    fake = Faker("pt_BR")
+    fake.seed_instance(seed)
+    rnd = random.Random(seed)
+    companies = [fake.company() for _ in range(2000)]
+    bad = duplicates = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(HEADERS)
+        recent: list[str] = []
+        for n in range(1, rows + 1):
+            row = _row(fake, rnd, n, companies)
+            roll = rnd.random()
+            if roll < 0.01:
+                row[3], bad = "not-an-email", bad + 1
+            elif roll < 0.02:
+                row[5], bad = "123.456.789-00", bad + 1
+            elif roll < 0.05 and recent:
+                row[3], duplicates = rnd.choice(recent), duplicates + 1
+            recent = [*recent[-499:], row[3]]
+            writer.writerow(row)
+    return {"rows": rows, "bad_rows": bad, "duplicate_rows": duplicates}
+
+
+def run_import(env: dict[str, str], csv_path: Path, policy: str, log_path: Path) -> dict[str, Any]:
+    """The command in a subprocess, its peak memory sampled while it runs."""
+    cmd = clientela_cmd("import", "contacts", str(csv_path), "--user", "bench")
+    cmd += ["--duplicates", policy]
+    started = time.perf_counter()
+    with log_path.open("a") as log_file:
+        process = subprocess.Popen(
+            cmd, env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log_file, text=True
+        )
+        peak, cpu = 0, 0.0
+        watched = psutil.Process(process.pid)
+        while process.poll() is None:
+            try:
+                peak = max(peak, watched.memory_info().rss)
+                times = watched.cpu_times()
+                cpu = times.user + times.system
+            except psutil.Error:
+                break
+            time.sleep(0.05)
+        out = process.stdout.read() if process.stdout else ""
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"the import failed ({process.returncode}); see {log_path}")
+    match = DONE_RE.search(out)
+    if match is None:
+        raise SystemExit(f"unexpected output: {out!r}")
+    figures: dict[str, Any] = {k: int(v) for k, v in match.groupdict().items() if k != "seconds"}
+    seconds = float(match["seconds"])
+    rows = sum(figures[k] for k in ("created", "updated", "skipped", "flagged", "rejected"))
+    figures.update(
+        import_seconds=seconds,
+        rows_per_second=round(rows / seconds),
+        process_wall_seconds=round(wall, 2),
+        peak_rss_mib=round(peak / 2**20, 1),
+        # CPU seconds of the whole command (start-up included): on a shared machine this says
+        # more than the wall clock, which also counts the time other processes held the cores.
+        process_cpu_seconds=round(cpu, 2),
+        rows_per_cpu_second=round(rows / cpu) if cpu else None,
+        load_average=[round(x, 1) for x in os.getloadavg()],
+    )
+    return figures
+
+
+def benchmark(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
+    env = app_env(data_dir, args.database_url)
+    log_path = data_dir / "bench-import.log"
+    if args.database_url:
+        pg_recreate(args.database_url, create=True)
+    csv_path = data_dir / "contacts.csv"
+    log(f"generating {args.rows:,} rows")
+    generated = generate(csv_path, args.rows, args.seed)
+    run_step(clientela_cmd("migrate"), env, log_path)
+    user = ["createuser", "bench", "--email", "bench@example.com", "--password", "Bench-12345!"]
+    run_step(clientela_cmd(*user), env, log_path)
+    log("first import (empty database)")
+    first = run_import(env, csv_path, "skip", log_path)
+    log("second import of the same file (every row matched: update)")
+    second = run_import(env, csv_path, "update", log_path)
+    return {
+        "benchmark": "import_rate",
+        "database": database_info(args.database_url),
+        "file": {**generated, "bytes": csv_path.stat().st_size},
+        "first_import": first,
+        "reimport_update": second,
+        "target_rows_per_second": 10_000,
+        "machine": machine_info(),
+        "source": source_info(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    data_dir = Path(tempfile.mkdtemp(prefix="clientela-bench-import-"))
+    try:
+        report = benchmark(args, data_dir)
+    finally:
+        if args.database_url:
+            pg_recreate(args.database_url, create=False)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

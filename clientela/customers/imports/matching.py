@@ -1,0 +1,80 @@
+"""Finding the existing record a row describes: one query per key kind per batch.
+
+Keys are tried in the spec's order (external id first, then e-mail, phone, tax id). Only records
+the actor may see are matched, so an import never reveals or touches anybody else's records; an
+external id held by a hidden record is reported instead, since creating another would clash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Model
+
+from clientela.customers.imports.specs import CleanRow, ImportSpec
+from clientela.platform.models import User
+from clientela.platform.permissions import visible_to
+
+
+def row_keys(spec: ImportSpec, row: CleanRow) -> list[tuple[str, str]]:
+    """The row's (kind, normalised value) pairs, most trusted first."""
+    if row.keys is None:
+        row.keys = []
+        for kind in spec.match_keys:
+            value = str(row.values.get(kind) or "").strip()
+            if value:
+                row.keys.append((kind, value.lower() if kind == "email" else value))
+    return row.keys
+
+
+class Matcher:
+    """Existing visible records for a batch's keys, plus the records the batch itself creates."""
+
+    def __init__(self, spec: ImportSpec, actor: User, rows: Iterable[CleanRow]) -> None:
+        self.spec = spec
+        wanted: dict[str, set[str]] = {kind: set() for kind in spec.match_keys}
+        for row in rows:
+            for kind, value in row_keys(spec, row):
+                wanted[kind].add(value)
+            if row.values.get("email") and "email" in wanted:
+                wanted["email"].add(str(row.values["email"]).strip())  # as typed, too
+        visible = visible_to(actor, spec.model._default_manager.all())
+        self.existing: dict[str, dict[str, int]] = {}
+        for kind, values in wanted.items():
+            self.existing[kind] = self._lookup(visible, kind, values) if values else {}
+        hidden_candidates = wanted.get("external_id", set()) - set(self.existing["external_id"])
+        self.hidden_external_ids: set[str] = set()
+        if hidden_candidates:
+            self.hidden_external_ids = set(
+                spec.model._default_manager.filter(external_id__in=hidden_candidates).values_list(
+                    "external_id", flat=True
+                )
+            )
+        # Keys this batch gives to records: new ones, and existing ones a row updates (an
+        # external id set on an existing record must not be handed to a new one too).
+        self.pending: dict[tuple[str, str], int | Model] = {}
+
+    @staticmethod
+    def _lookup(visible: Any, kind: str, values: set[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        rows = visible.filter(**{f"{kind}__in": values}).order_by("pk").values_list("pk", kind)
+        for pk, value in rows:
+            key = value.lower() if kind == "email" else value
+            found.setdefault(key, pk)
+        return found
+
+    def find(self, row: CleanRow) -> tuple[int | Model | None, str]:
+        """The existing record id (or the batch's pending record) and the key kind that matched."""
+        for kind, value in row_keys(self.spec, row):
+            pk = self.existing[kind].get(value)
+            if pk is not None:
+                return pk, kind
+            pending = self.pending.get((kind, value))
+            if pending is not None:
+                return pending, kind
+        return None, ""
+
+    def remember(self, row: CleanRow, record: int | Model) -> None:
+        for key in row_keys(self.spec, row):
+            self.pending.setdefault(key, record)

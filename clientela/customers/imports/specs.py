@@ -1,0 +1,217 @@
+"""What an import of each record type needs: its fields, how a row is cleaned, how it matches.
+
+Row cleaning calls the very functions the UI and the API use (``clean_contact``,
+``clean_account`` and the shared field helpers), so a row is refused for the same reasons a form
+would be. Fields those functions do not know yet (external id, company, address) are checked
+here with the model's own limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from clientela.customers.models import Account, Contact, Lead
+from clientela.customers.services import clean_account, clean_contact
+from clientela.customers.services.common import clean_address, text_field
+from clientela.customers.services.leads import clean_lead
+from clientela.platform.errors import ValidationFailed
+from clientela.platform.models import User
+
+Errors = dict[str, list[str]]
+
+
+@dataclass
+class CleanRow:
+    """A valid row: model values, plus the parts that become other rows (account, address)."""
+
+    values: dict[str, Any]
+    company: str = ""
+    address: dict[str, str] = field(default_factory=dict)
+    cells: list[str] = field(default_factory=list)
+    keys: list[tuple[str, str]] | None = None  # (kind, value) for matching, computed once
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str | Promise
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    object_type: str
+    slug: str
+    label: str | Promise
+    model: type[Model]
+    fields: tuple[FieldSpec, ...]
+    clean: Callable[[User, dict[str, str]], CleanRow]
+    match_keys: tuple[str, ...]
+    search_fields: tuple[str, ...]
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def field_keys(self) -> list[str]:
+        return [f.key for f in self.fields]
+
+    def label_of(self, key: str) -> str:
+        """A field's label; ``address.postal_code`` (a service's nested key) by its last part."""
+        name = key.rsplit(".", 1)[-1]
+        if name == "row":
+            return str(_lazy("Row"))
+        return next((str(f.label) for f in self.fields if f.key == name), name)
+
+
+ADDRESS_FIELDS = (
+    FieldSpec("street", _lazy("Street and number")),
+    FieldSpec("complement", _lazy("Complement")),
+    FieldSpec("district", _lazy("District")),
+    FieldSpec("city", _lazy("City")),
+    FieldSpec("state", _lazy("State")),
+    FieldSpec("postal_code", _lazy("Postal code (CEP)")),
+)
+ADDRESS_KEYS = tuple(f.key for f in ADDRESS_FIELDS)
+CONTACT_CORE = ("first_name", "last_name", "email", "phone", "tax_id", "job_title", "external_id")
+ACCOUNT_CORE = ("name", "tax_id", "country", "phone", "email", "website", "external_id")
+LEAD_CORE = (
+    *("first_name", "last_name", "company", "job_title", "email", "phone", "website"),
+    *("tax_id", "description", "external_id"),
+)
+
+
+def _address(raw: dict[str, str], country: str, errors: Errors) -> dict[str, str]:
+    """The row's address through the services' own address rules (CEP, state code, sizes)."""
+    if not any(raw.get(k) for k in ADDRESS_KEYS):
+        return {}
+    item = {k: raw.get(k, "") for k in ADDRESS_KEYS}
+    item["country"] = country
+    return clean_address(item, "address", country, errors) or {}
+
+
+def _merge(cleaner: Callable[[], dict[str, Any]], row: CleanRow, errors: Errors) -> CleanRow:
+    """Run the service's cleaner and add its errors to the ones found here."""
+    try:
+        values = cleaner()
+    except ValidationFailed as exc:
+        errors = {**{k: [str(m) for m in v] for k, v in exc.errors.items()}, **errors}
+        values = {}
+    if errors:
+        raise ValidationFailed(errors=errors)
+    row.values = values
+    return row
+
+
+def _split_name(raw: dict[str, str], values: dict[str, Any]) -> None:
+    if raw.get("full_name") and not values.get("first_name"):
+        first, _sep, last = raw["full_name"].strip().partition(" ")
+        values["first_name"] = first
+        if last.strip() and not values.get("last_name"):
+            values["last_name"] = last.strip()
+
+
+def clean_contact_row(actor: User, raw: dict[str, str]) -> CleanRow:
+    errors: Errors = {}
+    values: dict[str, Any] = {k: raw[k] for k in CONTACT_CORE if raw.get(k)}
+    _split_name(raw, values)
+    values.setdefault("first_name", "")
+    company = {"company": raw.get("company", "")}
+    text_field(company, "company", errors, required=False, max_length=200)
+    row = CleanRow(values={}, company=company["company"], address=_address(raw, "BR", errors))
+    return _merge(lambda: clean_contact(actor, values, creating=True), row, errors)
+
+
+def clean_account_row(actor: User, raw: dict[str, str]) -> CleanRow:
+    errors: Errors = {}
+    values: dict[str, Any] = {k: raw[k] for k in ACCOUNT_CORE if raw.get(k)}
+    values.setdefault("name", raw.get("company", ""))
+    country = str(values.get("country") or "BR").upper()
+    row = CleanRow(values={}, address=_address(raw, country, errors))
+    return _merge(lambda: clean_account(values, creating=True, actor=actor), row, errors)
+
+
+def clean_lead_row(actor: User, raw: dict[str, str]) -> CleanRow:
+    errors: Errors = {}
+    values: dict[str, Any] = {k: raw[k] for k in LEAD_CORE if raw.get(k)}
+    _split_name(raw, values)
+    return _merge(lambda: clean_lead(values, creating=True), CleanRow(values={}), errors)
+
+
+COMMON = (
+    FieldSpec("email", _lazy("E-mail")),
+    FieldSpec("phone", _lazy("Phone")),
+    FieldSpec("tax_id", _lazy("Tax id (CPF/CNPJ)")),
+    FieldSpec("external_id", _lazy("External id")),
+)
+
+CONTACTS = ImportSpec(
+    object_type="customers.contact",
+    slug="contacts",
+    label=_lazy("Contacts"),
+    model=Contact,
+    fields=(
+        FieldSpec("first_name", _lazy("First name"), required=True),
+        FieldSpec("last_name", _lazy("Last name")),
+        FieldSpec("full_name", _lazy("Full name (split into first and last)")),
+        *COMMON,
+        FieldSpec("job_title", _lazy("Job title")),
+        FieldSpec("company", _lazy("Company (account, created when missing)")),
+        *ADDRESS_FIELDS,
+    ),
+    clean=clean_contact_row,
+    match_keys=("external_id", "email", "phone", "tax_id"),
+    search_fields=("first_name", "last_name", "email", "phone", "tax_id", "job_title"),
+)
+
+ACCOUNTS = ImportSpec(
+    object_type="customers.account",
+    slug="accounts",
+    label=_lazy("Accounts"),
+    model=Account,
+    fields=(
+        FieldSpec("name", _lazy("Name"), required=True),
+        *COMMON,
+        FieldSpec("website", _lazy("Website")),
+        FieldSpec("country", _lazy("Country (two letters)")),
+        *ADDRESS_FIELDS,
+    ),
+    clean=clean_account_row,
+    match_keys=("external_id", "tax_id", "email", "phone"),
+    search_fields=("name", "tax_id", "email", "phone"),
+)
+
+LEADS = ImportSpec(
+    object_type="customers.lead",
+    slug="leads",
+    label=_lazy("Leads"),
+    model=Lead,
+    fields=(
+        FieldSpec("first_name", _lazy("First name")),
+        FieldSpec("last_name", _lazy("Last name")),
+        FieldSpec("full_name", _lazy("Full name (split into first and last)")),
+        FieldSpec("company", _lazy("Company")),
+        *COMMON,
+        FieldSpec("job_title", _lazy("Job title")),
+        FieldSpec("website", _lazy("Website")),
+        FieldSpec("description", _lazy("Description")),
+    ),
+    clean=clean_lead_row,
+    match_keys=("external_id", "email", "phone", "tax_id"),
+    search_fields=("first_name", "last_name", "company", "email", "phone", "tax_id"),
+    defaults={"source": "import"},
+)
+
+SPECS = {spec.slug: spec for spec in (CONTACTS, ACCOUNTS, LEADS)}
+BY_TYPE = {spec.object_type: spec for spec in SPECS.values()}
+
+
+def spec_for(slug_or_type: str) -> ImportSpec:
+    spec = SPECS.get(slug_or_type) or BY_TYPE.get(slug_or_type)
+    if spec is None:
+        raise ValidationFailed(errors={"object_type": [_("Unknown record type.")]})
+    return spec
