@@ -1,6 +1,7 @@
 """Fill the configured database with many accounts and contacts, for benchmarks.
 
     python bench/generate.py --accounts 100000 --contacts-per-account 3 --users 20
+    python bench/generate.py --contacts 1000000        # accounts = contacts / 3, leads / 10
 
 This is for volume, not for correctness: rows go in with ``bulk_create`` in batches and do NOT
 pass through the services, so there is no validation, no audit entry and no event. Use the
@@ -10,7 +11,9 @@ The database is the one the app would use (``DATABASE_URL`` or the SQLite file u
 ``CLIENTELA_DATA_DIR``). Run ``clientela migrate`` first. Users and teams named ``bench-…`` are
 created once and reused on later runs; their passwords are unusable. Values look real: names and
 companies from Faker (pt_BR for Brazilian records, en_US for the others), valid CNPJ/CPF, phone
-numbers in E.164. Prints one JSON document with what was written and how long it took.
+numbers in E.164. ``search_text`` is filled with ``search_index.document`` as ``save()`` would,
+and the search index follows (FTS5 triggers on SQLite, the GIN index on PostgreSQL). Prints one
+JSON document with what was written and how long it took.
 """
 
 from __future__ import annotations
@@ -45,7 +48,11 @@ CNPJ_WEIGHTS = (5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, required=True, help="accounts to add")
+    parser.add_argument("--accounts", type=int, help="accounts to add")
+    parser.add_argument(
+        "--contacts", type=int, help="contacts to add (accounts = contacts / contacts-per-account)"
+    )
+    parser.add_argument("--leads", type=int, help="leads to add (default: a tenth of contacts)")
     parser.add_argument(
         "--contacts-per-account", type=int, default=3, help="contacts per account (default 3)"
     )
@@ -58,8 +65,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     args = parser.parse_args(argv)
-    if args.accounts < 0 or args.contacts_per_account < 0:
-        parser.error("--accounts and --contacts-per-account must be >= 0")
+    if (args.accounts is None) == (args.contacts is None):
+        parser.error("give either --accounts or --contacts")
+    if args.contacts is not None:
+        per = max(args.contacts_per_account, 1)
+        args.accounts = -(-args.contacts // per)
+    if args.leads is None:
+        args.leads = (args.contacts or args.accounts * args.contacts_per_account) // 10
+    if args.accounts < 0 or args.contacts_per_account < 0 or args.leads < 0:
+        parser.error("--accounts, --contacts, --leads and --contacts-per-account must be >= 0")
     if args.users < 1 or args.teams < 1 or args.batch_size < 1:
         parser.error("--users, --teams and --batch-size must be >= 1")
     return args
@@ -119,12 +133,14 @@ class Locale:
     first_names: list[str] = field(default_factory=list)
     last_names: list[str] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
+    companies: list[str] = field(default_factory=list)
     suffix: str = ".com"
 
     def fill(self) -> Locale:
         self.first_names = [self.faker.first_name() for _ in range(POOL_SIZE)]
         self.last_names = [self.faker.last_name() for _ in range(POOL_SIZE)]
         self.jobs = [self.faker.job()[:120] for _ in range(POOL_SIZE // 4)]
+        self.companies = [self.faker.company()[:200] for _ in range(POOL_SIZE)]
         return self
 
 
@@ -239,6 +255,51 @@ def contact_values(rng: random.Random, loc: Locale, account: Any) -> dict[str, A
     }
 
 
+LEAD_STATUSES = ("new", "new", "working", "qualified", "disqualified")
+LEAD_SOURCES = ("web_form", "import", "campaign", "manual", "api", "referral")
+
+
+def lead_values(rng: random.Random, loc: Locale, owner: Owner) -> dict[str, Any]:
+    first, last = rng.choice(loc.first_names), rng.choice(loc.last_names)
+    company = rng.choice(loc.companies)
+    status = rng.choice(LEAD_STATUSES)
+    return {
+        "first_name": first,
+        "last_name": last,
+        "company": company,
+        "job_title": rng.choice(loc.jobs),
+        "email": f"{ascii_slug(first)}.{ascii_slug(last)}@{ascii_slug(company, '-')[:40]}"
+        f"{loc.suffix}"[:254],
+        "phone": phone(rng, loc.country) if rng.random() < 0.8 else "",
+        "tax_id": cnpj(rng) if loc.country == "BR" and rng.random() < 0.3 else "",
+        "country": loc.country,
+        "source": rng.choice(LEAD_SOURCES),
+        "status": status,
+        "disqualify_reason": "no_budget" if status == "disqualified" else "",
+        "owner_id": owner.user_id,
+        "team_id": owner.team_id if rng.random() < 0.95 else None,
+    }
+
+
+def write_leads(
+    count: int, owners: list[Owner], locales: dict[str, Locale], rng: random.Random
+) -> int:
+    from django.db import transaction
+
+    from clientela.customers.models import Lead
+    from clientela.customers.search_index import document
+
+    leads = []
+    for _ in range(count):
+        country = "BR" if rng.random() < BR_SHARE else "US"
+        lead = Lead(**lead_values(rng, locales[country], rng.choice(owners)))
+        lead.search_text = document(lead)
+        leads.append(lead)
+    with transaction.atomic():
+        Lead.objects.bulk_create(leads, batch_size=5000)
+    return len(leads)
+
+
 def batches(total: int, size: int) -> Iterator[int]:
     done = 0
     while done < total:
@@ -258,34 +319,48 @@ def write_batch(
     from django.db import transaction
 
     from clientela.customers.models import Account, Contact
+    from clientela.customers.search_index import document
 
     countries = ["BR" if rng.random() < BR_SHARE else "US" for _ in range(count)]
+    accounts = [Account(**account_values(rng, locales[c], rng.choice(owners))) for c in countries]
+    for account in accounts:
+        account.search_text = document(account)
     with transaction.atomic():
-        accounts = Account.objects.bulk_create(
-            [Account(**account_values(rng, locales[c], rng.choice(owners))) for c in countries]
-        )
-        contacts = [
-            Contact(**contact_values(rng, locales[a.country], a))
-            for a in accounts
-            for _ in range(per_account)
-        ]
+        Account.objects.bulk_create(accounts)
+        contacts = []
+        for account in accounts:
+            for _ in range(per_account):
+                contact = Contact(**contact_values(rng, locales[account.country], account))
+                contact.account = account  # cached: document() reads the company name from it
+                contact.search_text = document(contact)
+                contacts.append(contact)
         Contact.objects.bulk_create(contacts, batch_size=5000)
     return len(accounts), len(contacts)
+
+
+def maintain_sqlite() -> dict[str, float] | None:
+    """On SQLite, what the nightly ``customers.search-maintenance`` job does (one FTS5 segment,
+    ANALYZE), the counterpart of PostgreSQL's VACUUM ANALYZE below."""
+    from django.db import connection
+
+    from clientela.customers.search_index import maintain
+
+    return maintain(connection) if connection.vendor == "sqlite" else None
 
 
 def vacuum() -> float | None:
     """On PostgreSQL, VACUUM ANALYZE the bulk-loaded tables, as autovacuum would within a minute
     or so: until then counts read every heap page and plans lack statistics, and a benchmark
-    started right away would measure that. SQLite is left as the app leaves it (no ANALYZE)."""
+    started right away would measure that. SQLite gets ``maintain_sqlite`` instead."""
     from django.db import connection
 
-    from clientela.customers.models import Account, Contact
+    from clientela.customers.models import Account, Contact, Lead
 
     if connection.vendor != "postgresql":
         return None
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        for model in (Account, Contact):
+        for model in (Account, Contact, Lead):
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return round(time.perf_counter() - started, 2)
 
@@ -303,13 +378,16 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     for size in batches(args.accounts, args.batch_size):
         added = write_batch(size, args.contacts_per_account, owners, locales, rng)
         accounts, contacts = accounts + added[0], contacts + added[1]
+    leads = sum(write_leads(size, owners, locales, rng) for size in batches(args.leads, 10000))
     elapsed = time.perf_counter() - started
-    rows = accounts + contacts
+    rows = accounts + contacts + leads
     return {
         "database": connection.vendor,
         "vacuum_seconds": vacuum(),
+        "search_maintenance_seconds": maintain_sqlite(),
         "accounts": accounts,
         "contacts": contacts,
+        "leads": leads,
         "users": len(owners),
         "teams": len(teams),
         "rows": rows,

@@ -2,13 +2,57 @@
 
 ``fold`` is the single normalisation (lower case, accents stripped) used both when writing
 ``search_text`` and when reading a query, so "Joao" finds "João".
+
+``document(record)`` builds ``search_text``: folded words of the names, e-mails, company and
+job title, plus digit-only tokens for phones (full E.164 digits, national number, subscriber
+number) and tax ids, so "+55 11 98765-4321", "11987654321" and "98765-4321" find the same
+contact. The words are separated by single spaces, so SQLite's FTS5 ``unicode61`` tokenizer and
+PostgreSQL's ``simple`` parser cut them the same way.
+
+``search(queryset, query)`` narrows a (visibility-scoped) queryset in the same SQL statement:
+
+- SQLite: ``id IN (SELECT rowid FROM <table>_fts WHERE … MATCH …)``, an FTS5 external-content
+  table kept by triggers (migration 0004);
+- PostgreSQL: ``search_vector @@ to_tsquery('simple', …)``, a stored generated column
+  ``to_tsvector('simple', search_text)`` with a GIN index (migration 0004).
+
+Every word is a prefix query (a word of two characters only when it is the last one); when
+nothing matches, each word of four letters or more that no record has is widened to the words
+one edit away (deletion, transposition, substitution, insertion), which finds "João Silva"
+from "Joaa Silva" or "Slva". docs/decisions/0002-search.md has the measured
+reasons. Query words are reduced to letters and digits before they reach either engine, so no
+input can be read as an operator.
 """
 
 from __future__ import annotations
 
+import re
+import string
+import time
 import unicodedata
+from collections.abc import Collection
+from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, F, Func, IntegerField, Model, QuerySet
+from django.db.models.expressions import RawSQL
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 8
+MAX_TERM_CHARS = 40
+MIN_PREFIX_CHARS = 2  # a single letter matches as a whole word, not as a prefix of millions
+MIN_FUZZY_CHARS = 4
+MAX_FUZZY_CHARS = 20  # a longer word (an e-mail address) is not widened: ~50 variants a letter
+MIN_DIGITS = 3
+BROAD = 2000  # SQLite: from this many matches on, walk the list's order instead of the matches
+WORD_RE = re.compile(r"[^\W_]+")
+PHONE_LIKE_RE = re.compile(r"[\d\s+().\-/]+")
+ALPHABET = string.ascii_lowercase
+FTS_TABLES = {
+    "customers_account": "customers_account_fts",
+    "customers_contact": "customers_contact_fts",
+    "customers_lead": "customers_lead_fts",
+}
 
 
 def fold(text: str) -> str:
@@ -16,11 +60,361 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def words(text: str) -> list[str]:
+    """The folded words of ``text``: runs of letters and digits, the rest is a separator."""
+    return WORD_RE.findall(fold(text))
+
+
+def digits(text: str) -> str:
+    return "".join(c for c in text or "" if c.isdigit())
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def phone_tokens(phone: str) -> list[str]:
+    """Digit tokens of an E.164 number: all digits, without the country code, without the area
+    code (Brazil: 2 digits, North America: 3), so a number is found however it is typed."""
+    number = digits(phone)
+    if not number:
+        return []
+    tokens = [number]
+    if phone.startswith("+55") and len(number) >= 12:
+        tokens += [number[2:], number[4:]]
+    elif phone.startswith("+1") and len(number) == 11:
+        tokens += [number[1:], number[4:]]
+    elif not phone.startswith("+") and len(number) >= 10:
+        tokens.append(number[2:])
+    return tokens
+
+
+def _company(record: Any) -> str:
+    if hasattr(record, "company"):
+        return str(record.company or "")
+    account_id = getattr(record, "account_id", None)
+    if not account_id:
+        return ""
+    descriptor = type(record).account
+    if descriptor.is_cached(record):
+        return str(record.account.name)
+    name = descriptor.get_queryset().filter(pk=account_id).values_list("name", flat=True).first()
+    return str(name or "")
+
+
+def document(record: Any) -> str:
+    """The ``search_text`` of an account, contact or lead (saved or not).
+
+    For bulk inserts, set ``contact.account`` to the account object (not only ``account_id``),
+    or this reads the account's name with one query per contact.
+    """
+    parts = [
+        getattr(record, name, "") or ""
+        for name in ("name", "first_name", "last_name", "job_title", "email")
+    ]
+    parts.append(_company(record))
+    text = " ".join(words(" ".join(parts)))
+    email = "".join(words(getattr(record, "email", "") or ""))  # the whole address, one token
+    numbers = phone_tokens(getattr(record, "phone", "") or "")
+    tax = digits(getattr(record, "tax_id", "") or "")
+    if tax:
+        numbers.append(tax)
+    return " ".join(filter(None, [text, email, *numbers]))
+
+
+# --- the engines (created by migration 0004, checked again after every migrate) -----------
+
+FTS5_OPTIONS = "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'"
+
+
+def _sqlite_statements(table: str, fts: str) -> dict[str, str]:
+    """The FTS5 table and its triggers; ``table`` and ``fts`` come from ``FTS_TABLES`` only."""
+    new_row = f"INSERT INTO {fts}(rowid, search_text) VALUES (new.id, new.search_text);"  # noqa: S608
+    old_row = (
+        f"INSERT INTO {fts}({fts}, rowid, search_text) "  # noqa: S608
+        "VALUES ('delete', old.id, old.search_text);"
+    )
+    trigger = f"CREATE TRIGGER IF NOT EXISTS {fts}"
+    return {
+        fts: (
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(search_text, "
+            f"content = '{table}', content_rowid = 'id', {FTS5_OPTIONS})"
+        ),
+        f"{fts}_ai": f"{trigger}_ai AFTER INSERT ON {table} BEGIN {new_row} END",
+        f"{fts}_ad": f"{trigger}_ad AFTER DELETE ON {table} BEGIN {old_row} END",
+        f"{fts}_au": (
+            f"{trigger}_au AFTER UPDATE OF search_text ON {table} BEGIN {old_row} {new_row} END"
+        ),
+    }
+
+
+def _ensure_sqlite(connection: Any, rebuild: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        present = {row[0] for row in cursor.fetchall()}
+        for table, fts in FTS_TABLES.items():
+            statements = _sqlite_statements(table, fts)
+            missing = [name for name in statements if name not in present]
+            for name in missing:
+                cursor.execute(statements[name])
+            if rebuild or missing:  # rows written while a trigger was missing: index them all
+                cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
+
+
+def _ensure_postgresql(connection: Any) -> None:
+    """A stored ``search_vector`` column (generated from ``search_text``, unknown to the
+    models) and its GIN index: filtering a walked index on a stored vector costs ~1 µs a row,
+    recomputing ``to_tsvector`` costs tens (docs/decisions/0002-search.md)."""
+    with connection.cursor() as cursor:
+        for table in FTS_TABLES:
+            cursor.execute(
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vector tsvector "
+                "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_text)) STORED"
+            )
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {table}_search_tsv ON {table} "
+                "USING gin (search_vector)"
+            )
+
+
+def ensure_engine(connection: Any, *, rebuild: bool = False) -> None:
+    """Create what is missing: on SQLite a table rebuilt by a later migration loses its
+    triggers, so they are put back and the index is rebuilt from ``search_text``."""
+    if connection.vendor == "sqlite":
+        _ensure_sqlite(connection, rebuild)
+    elif connection.vendor == "postgresql":
+        _ensure_postgresql(connection)
+
+
+def maintain(connection: Any) -> dict[str, float]:
+    """SQLite: merge each FTS5 index into one segment and refresh the planner's statistics.
+
+    Without statistics SQLite guesses that ``team_id = ?`` matches 10 rows and reads a rep's
+    whole team before the search; with them it takes the plans ``search`` is built for
+    (docs/decisions/0002-search.md). PostgreSQL's autovacuum keeps its own statistics.
+    Returns the seconds per step.
+    """
+    if connection.vendor != "sqlite":
+        return {}
+    seconds: dict[str, float] = {}
+    with connection.cursor() as cursor:
+        for table, fts in FTS_TABLES.items():
+            started = time.perf_counter()
+            cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")  # noqa: S608
+            cursor.execute(f"ANALYZE {table}")
+            seconds[table] = round(time.perf_counter() - started, 2)
+    return seconds
+
+
+def sql_drop_engine(vendor: str) -> list[str]:
+    if vendor == "sqlite":
+        return [
+            f"DROP {kind} IF EXISTS {name}"
+            for fts in FTS_TABLES.values()
+            for kind, name in [
+                ("TRIGGER", f"{fts}_ai"),
+                ("TRIGGER", f"{fts}_ad"),
+                ("TRIGGER", f"{fts}_au"),
+                ("TABLE", fts),
+            ]
+        ]
+    if vendor == "postgresql":
+        return [
+            *(f"DROP INDEX IF EXISTS {table}_search_tsv" for table in FTS_TABLES),
+            *(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector" for table in FTS_TABLES),
+        ]
+    return []
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def query_terms(query: str) -> list[str]:
+    """What to look for: one digit string for a phone or tax id typed with any punctuation,
+    else up to ``MAX_TERMS`` folded words (letters and digits only)."""
+    folded = fold(query)[:MAX_QUERY_CHARS].strip()
+    if PHONE_LIKE_RE.fullmatch(folded) and len(digits(folded)) >= MIN_DIGITS:
+        return [digits(folded)[:MAX_TERM_CHARS]]
+    if "@" in folded and " " not in folded:  # an e-mail address, whole or its beginning
+        address = "".join(WORD_RE.findall(folded))[:MAX_TERM_CHARS]
+        return [address] if address else []
+    return [term[:MAX_TERM_CHARS] for term in WORD_RE.findall(folded)[:MAX_TERMS]]
+
+
+def one_edit(term: str) -> set[str]:
+    """Every word one deletion, transposition, substitution or insertion away (a-z)."""
+    splits = [(term[:i], term[i:]) for i in range(len(term) + 1)]
+    found = {a + b[1:] for a, b in splits if b}
+    found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    found |= {a + c + b[1:] for a, b in splits if b for c in ALPHABET}
+    found |= {a + c + b for a, b in splits for c in ALPHABET}
+    found.discard(term)
+    return found
+
+
+def _fuzzy(term: str) -> bool:
+    return MIN_FUZZY_CHARS <= len(term) <= MAX_FUZZY_CHARS and term.isascii() and term.isalpha()
+
+
+def _is_prefix(terms: list[str], index: int) -> bool:
+    """The last word is a prefix (it is being typed) from two characters on; an earlier word
+    from three ("da" in "da Mata" is a whole word: as a prefix it reads every "da…" word)."""
+    size = len(terms[index])
+    return size >= MIN_PREFIX_CHARS and (index == len(terms) - 1 or size > MIN_PREFIX_CHARS)
+
+
+def fts5_query(terms: list[str], widen: Collection[str] = ()) -> str:
+    clauses = []
+    for index, term in enumerate(terms):
+        prefix = "*" if _is_prefix(terms, index) else ""
+        options = [f'"{term}"{prefix}']
+        if term in widen:
+            options += [f'"{variant}"' for variant in sorted(one_edit(term))]
+        clauses.append(f"({' OR '.join(options)})")
+    return " AND ".join(clauses)
+
+
+def tsquery(terms: list[str], widen: Collection[str] = ()) -> str:
+    clauses = []
+    for index, term in enumerate(terms):
+        prefix = ":*" if _is_prefix(terms, index) else ""
+        options = [f"'{term}'{prefix}"]
+        if term in widen:
+            options += [f"'{variant}'" for variant in sorted(one_edit(term))]
+        clauses.append(f"({' | '.join(options)})")
+    return " & ".join(clauses)
+
+
+class _TsMatch(Func):
+    """``search_vector @@ to_tsquery('simple', %s)``: the stored column of migration 0004, named
+    through ``search_text``'s compiled column so the table alias is always the right one."""
+
+    output_field = BooleanField()
+
+    def __init__(self, query: str) -> None:
+        super().__init__(F("search_text"))
+        self._query = query
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        column, params = compiler.compile(self.source_expressions[0])
+        vector = column.removesuffix(connection.ops.quote_name("search_text"))
+        vector += connection.ops.quote_name("search_vector")
+        return f"{vector} @@ to_tsquery('simple'::regconfig, %s)", (*params, self._query)
+
+
+FUZZY_CAP = 5000  # PostgreSQL: the typo query's matches taken from the GIN index
+
+
+def _pg_index_ids(using: str, table: str, query: str, limit: int) -> list[int]:
+    """The ids matching the typo query, read from the GIN index.
+
+    Its hundreds of ORed words make PostgreSQL expect ~5 % of the table, so it scans the table
+    (or walks the list's ordering index) evaluating the query row by row: seconds at a million
+    rows. Here the plan can only read the index; the few ids then go to the caller's query.
+    """
+    sql = (
+        f"SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple'::regconfig, %s) "  # noqa: S608
+        f"LIMIT {int(limit)}"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute(sql, [query])
+            return [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.execute("RESET enable_seqscan")
+
+
+def _sqlite_matches(using: str, fts: str, match: str) -> int:
+    """How many records match, counted up to ``BROAD`` (cheap: the FTS index alone)."""
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH %s LIMIT {BROAD})"  # noqa: S608
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [match])
+        return int(cursor.fetchone()[0])
+
+
+def _sqlite_narrow[M: Model](
+    queryset: QuerySet[M], fts: str, terms: list[str], widen: Collection[str]
+) -> tuple[QuerySet[M], bool]:
+    """Few matches: look them up by rowid. Many: keep them as a set the rows are checked
+    against (``+id`` cannot use the primary key), so SQLite walks the list's ordering index
+    and stops at the page's end instead of reading and sorting every match."""
+    match = fts5_query(terms, widen)  # letters and digits in quotes: never an operator
+    found = _sqlite_matches(queryset.db, fts, match)
+    subquery = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608
+    if found < BROAD:
+        return queryset.filter(pk__in=RawSQL(subquery, (match,))), found > 0  # noqa: S611
+    unindexed = Func(F("pk"), template="+%(expressions)s", output_field=IntegerField())
+    rows = RawSQL(subquery, (match,))  # noqa: S611
+    narrowed: QuerySet[M] = queryset.alias(search_rowid=unindexed)  # type: ignore[assignment]
+    return narrowed.filter(search_rowid__in=rows), True
+
+
+def _narrow[M: Model](
+    queryset: QuerySet[M], terms: list[str], widen: Collection[str] = ()
+) -> tuple[QuerySet[M], bool | None]:
+    """The narrowed queryset and whether anything matched (None: not known yet)."""
+    vendor = connections[queryset.db].vendor
+    table = queryset.model._meta.db_table
+    if vendor == "postgresql" and widen:
+        ids = _pg_index_ids(queryset.db, table, tsquery(terms, widen), FUZZY_CAP)
+        return queryset.filter(pk__in=ids), bool(ids)
+    if vendor == "postgresql":
+        return queryset.filter(_TsMatch(tsquery(terms))), None
+    if vendor == "sqlite" and table in FTS_TABLES:
+        return _sqlite_narrow(queryset, FTS_TABLES[table], terms, widen)
+    for term in terms:  # any other database: substring match on the folded text
+        queryset = queryset.filter(search_text__contains=term)
+    return queryset, None
+
+
 def search[M: Model](queryset: QuerySet[M], query: str) -> QuerySet[M]:
-    """Narrow a visibility-scoped queryset of accounts, contacts or leads to ``query``'s matches."""
-    folded = fold(query).strip()
-    if not folded:
-        return queryset
-    for word in folded.split()[:8]:
-        queryset = queryset.filter(search_text__contains=word)
-    return queryset
+    """Narrow a visibility-scoped queryset of accounts, contacts or leads to ``query``'s matches.
+
+    Every word is a prefix; when no record matches, words of four letters or more also match
+    the words one edit away. May run one small query to choose the plan (SQLite) or to know
+    whether the typo fallback is needed; the returned queryset is still lazy, ready for
+    ordering and keyset pagination.
+    """
+    terms = query_terms(query)
+    if not terms:  # blank: everything; only punctuation ("%", "*", '"'): text that matches nothing
+        return queryset if not (query or "").strip() else queryset.none()
+    strict, found = _narrow(queryset, terms)
+    if found or not any(_fuzzy(term) for term in terms):
+        return strict
+    if found is None and strict.exists():
+        return strict
+    unknown = [term for term in terms if _fuzzy(term) and not _known(queryset, term)]
+    return _narrow(queryset, terms, unknown)[0] if unknown else strict
+
+
+def _known(queryset: QuerySet[Any], term: str) -> bool:
+    """Whether any record (visible or not) has a word starting with ``term``: only the
+    unknown words of a query are widened to their one-edit neighbours."""
+    vendor = connections[queryset.db].vendor
+    table = queryset.model._meta.db_table
+    if vendor == "postgresql":
+        return bool(_pg_index_ids(queryset.db, table, tsquery([term]), 1))
+    if vendor == "sqlite" and table in FTS_TABLES:
+        return _sqlite_matches(queryset.db, FTS_TABLES[table], fts5_query([term])) > 0
+    return queryset.model._default_manager.filter(search_text__contains=term).exists()
+
+
+def refresh(queryset: QuerySet[Any], batch_size: int = 2000) -> int:
+    """Rebuild ``search_text`` of every record in ``queryset`` (after a bulk change that did
+    not go through ``save()``, e.g. an account renamed under many contacts). Returns the count."""
+    model = queryset.model
+    if hasattr(model, "account"):
+        queryset = queryset.select_related("account")
+    changed = 0
+    pending = []
+    for record in queryset.iterator(chunk_size=batch_size):
+        text = document(record)
+        if text != record.search_text:
+            record.search_text = text
+            pending.append(record)
+        if len(pending) >= batch_size:
+            changed += model.objects.bulk_update(pending, ["search_text"])
+            pending = []
+    if pending:
+        changed += model.objects.bulk_update(pending, ["search_text"])
+    return changed
