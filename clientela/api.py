@@ -116,12 +116,21 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _mount() -> None:
-    from clientela.customers import api_lists  # noqa: F401 (adds the list operations)
+    import clientela.customers.api_dedup  # noqa: F401 (duplicates and merges)
+    from clientela.activities.api import router as activities_router
+    from clientela.customers import api_leads, api_privacy  # noqa: F401 (leads, consent, privacy)
     from clientela.customers.api import router as customers_router
+    from clientela.customers.api_imports import router as imports_router
+    from clientela.customers.api_lists import bulk_router  # and the list operations
     from clientela.platform.api import router as platform_router
+    from clientela.platform.api_saved_views import router as saved_views_router
 
     api.add_router("/v1/", platform_router)
+    api.add_router("/v1/", saved_views_router)
+    api.add_router("/v1/", bulk_router)  # before customers: its paths are more specific
+    api.add_router("/v1/", imports_router)  # before customers: /contacts/export is not an id
     api.add_router("/v1/", customers_router)
+    api.add_router("/v1/", activities_router)
 
 
 _mount()

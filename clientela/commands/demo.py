@@ -136,6 +136,7 @@ class AccountSpec:
     team: str
     values: dict[str, Any]
     contacts: list[dict[str, Any]] = field(default_factory=list)
+    parent: int | None = None  # index of an earlier spec: this account belongs to its group
 
 
 def _slug(text: str) -> str:
@@ -150,6 +151,7 @@ class DemoFactory:
     def __init__(self, seed: int) -> None:
         from faker import Faker
 
+        self.seed = seed
         self.rng = random.Random(seed)
         self.fakers: dict[str, Faker] = {}
         for offset, locale in enumerate(("pt_BR", "en_GB", "en_US")):
@@ -207,6 +209,7 @@ class DemoFactory:
             "phone": self.phone(area, "BR"),
             "tax_id": self.br.cpf() if cpf else "",
             "job_title": titles[-1 if female else 0] if titled else "",
+            "gender": "female" if female else "male",
         }
 
     def en_person(self, area: str, country: str, domain: str) -> dict[str, Any]:
@@ -311,7 +314,11 @@ class DemoFactory:
         companies, people = round(n * 0.55), round(n * 0.15)
         kinds = ["br"] * companies + ["person"] * people + ["en"] * (n - companies - people)
         self.rng.shuffle(kinds)
-        return [self._one(kind) for kind in kinds]
+        specs = [self._one(kind) for kind in kinds]
+        from clientela.commands.demo_customers import CustomerDetails
+
+        CustomerDetails(self.seed).enrich(specs)
+        return specs
 
     def _one(self, kind: str) -> AccountSpec:
         if kind == "en":
@@ -374,13 +381,17 @@ def _ensure_cast(password: str) -> Cast:
 # --- loading ------------------------------------------------------------------------------------
 
 
-def _create(spec: AccountSpec, owner: User, team: Team) -> int:
+def _create(spec: AccountSpec, owner: User, team: Team, parent: int | None) -> int:
+    """One account (in its group when it has a parent) and its people, each with a role;
+    returns the account's id."""
     from clientela.customers.services import account_create, contact_create
 
-    account = account_create(actor=owner, values={**spec.values, "team": team})
+    account = account_create(actor=owner, values={**spec.values, "team": team, "parent": parent})
     for person in spec.contacts:
-        contact_create(actor=owner, values={**person, "account": account.pk, "team": team})
-    return len(spec.contacts)
+        values = {k: v for k, v in person.items() if k != "role"}
+        role = {"account_id": account.pk, "role": person.get("role", "employee")}
+        contact_create(actor=owner, values={**values, "accounts": [role], "team": team})
+    return int(account.pk)
 
 
 def _load(
@@ -391,11 +402,13 @@ def _load(
 
     from clientela.platform.context import use_channel
 
-    contacts = 0
+    contacts, created = 0, list[int]()  # created: account ids, in the order of specs
     with use_channel("system"), transaction.atomic():
         cast = _ensure_cast(password)
         for spec, owner in zip(specs, owners, strict=True):
-            contacts += _create(spec, cast.users[owner], cast.teams[spec.team])
+            parent = None if spec.parent is None else created[spec.parent]
+            created.append(_create(spec, cast.users[owner], cast.teams[spec.team], parent))
+            contacts += len(spec.contacts)
             advance()
     return cast, contacts
 

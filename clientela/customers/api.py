@@ -1,49 +1,75 @@
-"""API for accounts and contacts."""
+"""API for accounts and contacts: one record with its points, addresses, tags; bulk writes."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from ninja import Router, Status
 
 from clientela.customers import selectors, services
 from clientela.customers.schemas import (
+    AccountBulkIn,
+    AccountBulkOut,
+    AccountDetailOut,
     AccountIn,
-    AccountOut,
     AccountPatch,
+    ContactBulkIn,
+    ContactBulkOut,
+    ContactDetailOut,
     ContactIn,
-    ContactOut,
     ContactPatch,
 )
 from clientela.platform.http import AuthedRequest
 
 router = Router(tags=["customers"])
-REFERENCES = {"owner_id": "owner", "team_id": "team", "account_id": "account"}
+REFERENCES = {
+    "owner_id": "owner",
+    "team_id": "team",
+    "account_id": "account",
+    "parent_id": "parent",
+}
 
 
-def _values(payload: Any, *, partial: bool) -> dict[str, Any]:
-    """Schema fields to service values: the references ``owner_id`` → ``owner`` and so on."""
-    data = payload.dict(exclude_unset=partial)
+def _values(payload: Any) -> dict[str, Any]:
+    """Schema fields that were sent, as service values (``owner_id`` → ``owner`` and so on)."""
+    return _renamed(payload.dict(exclude_unset=True))
+
+
+def _renamed(data: dict[str, Any]) -> dict[str, Any]:
     return {REFERENCES.get(k, k): v for k, v in data.items()}
 
 
-@router.post("/accounts", response={201: AccountOut}, summary="Create an account")
+def _bulk_items(payload: Any) -> list[dict[str, Any]]:
+    return [_renamed(item.dict(exclude_unset=True)) for item in payload.items]
+
+
+@router.post("/accounts", response={201: AccountDetailOut}, summary="Create an account")
 def create_account(request: AuthedRequest, payload: AccountIn):
-    return Status(
-        201, services.account_create(actor=request.user, values=_values(payload, partial=False))
-    )
+    account = services.account_create(actor=request.user, values=_values(payload))
+    return Status(201, selectors.account_get(request.user, account.pk))
 
 
-@router.get("/accounts/{account_id}", response=AccountOut, summary="One account")
+@router.post(
+    "/accounts/bulk",
+    response={200: AccountBulkOut, 201: AccountBulkOut},
+    summary="Create or update many accounts (all or none)",
+)
+def bulk_accounts_write(request: AuthedRequest, payload: AccountBulkIn):
+    items = services.account_bulk(actor=request.user, mode=payload.mode, items=_bulk_items(payload))
+    prefetch_related_objects(items, "tags")
+    return Status(201 if payload.mode == "create" else 200, {"count": len(items), "items": items})
+
+
+@router.get("/accounts/{account_id}", response=AccountDetailOut, summary="One account")
 def get_account(request: AuthedRequest, account_id: int):
     return selectors.account_get(request.user, account_id)
 
 
-@router.patch("/accounts/{account_id}", response=AccountOut, summary="Change an account")
+@router.patch("/accounts/{account_id}", response=AccountDetailOut, summary="Change an account")
 def patch_account(request: AuthedRequest, account_id: int, payload: AccountPatch):
-    return services.account_update(
-        actor=request.user, account_id=account_id, values=_values(payload, partial=True)
-    )
+    services.account_update(actor=request.user, account_id=account_id, values=_values(payload))
+    return selectors.account_get(request.user, account_id)
 
 
 @router.delete("/accounts/{account_id}", response={204: None}, summary="Delete an account")
@@ -52,23 +78,32 @@ def delete_account(request: AuthedRequest, account_id: int):
     return Status(204, None)
 
 
-@router.post("/contacts", response={201: ContactOut}, summary="Create a contact")
+@router.post("/contacts", response={201: ContactDetailOut}, summary="Create a contact")
 def create_contact(request: AuthedRequest, payload: ContactIn):
-    return Status(
-        201, services.contact_create(actor=request.user, values=_values(payload, partial=False))
-    )
+    contact = services.contact_create(actor=request.user, values=_values(payload))
+    return Status(201, selectors.contact_get(request.user, contact.pk))
 
 
-@router.get("/contacts/{contact_id}", response=ContactOut, summary="One contact")
+@router.post(
+    "/contacts/bulk",
+    response={200: ContactBulkOut, 201: ContactBulkOut},
+    summary="Create or update many contacts (all or none)",
+)
+def bulk_contacts_write(request: AuthedRequest, payload: ContactBulkIn):
+    items = services.contact_bulk(actor=request.user, mode=payload.mode, items=_bulk_items(payload))
+    prefetch_related_objects(items, "tags")
+    return Status(201 if payload.mode == "create" else 200, {"count": len(items), "items": items})
+
+
+@router.get("/contacts/{contact_id}", response=ContactDetailOut, summary="One contact")
 def get_contact(request: AuthedRequest, contact_id: int):
     return selectors.contact_get(request.user, contact_id)
 
 
-@router.patch("/contacts/{contact_id}", response=ContactOut, summary="Change a contact")
+@router.patch("/contacts/{contact_id}", response=ContactDetailOut, summary="Change a contact")
 def patch_contact(request: AuthedRequest, contact_id: int, payload: ContactPatch):
-    return services.contact_update(
-        actor=request.user, contact_id=contact_id, values=_values(payload, partial=True)
-    )
+    services.contact_update(actor=request.user, contact_id=contact_id, values=_values(payload))
+    return selectors.contact_get(request.user, contact_id)
 
 
 @router.delete("/contacts/{contact_id}", response={204: None}, summary="Delete a contact")

@@ -7,12 +7,25 @@ folded (lower-case, accent-free) copy of everything the search box looks at, kep
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from clientela.customers.search_index import document, refresh
 from clientela.platform.models import OwnedModel, Tag
+
+
+def _with_search_text(record: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Rebuild ``record.search_text`` before a save; a save limited to ``update_fields`` also
+    writes it, so the search index (triggers, GIN index) follows every change."""
+    record.search_text = document(record)
+    fields = kwargs.get("update_fields")
+    if fields is not None:
+        kwargs = {**kwargs, "update_fields": {*fields, "search_text"}}
+    return kwargs
 
 
 class Lifecycle(models.TextChoices):
@@ -111,6 +124,16 @@ class Account(OwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep ``search_text`` current, and the contacts' too when the name changes (their
+        company is this name)."""
+        renamed = not self._state.adding and (
+            Account.objects.filter(pk=self.pk).exclude(name=self.name).exists()
+        )
+        super().save(*args, **_with_search_text(self, kwargs))
+        if renamed:
+            refresh(self.contacts.all())
 
 
 class PreferredChannel(models.TextChoices):
@@ -211,6 +234,9 @@ class Contact(OwnedModel):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **_with_search_text(self, kwargs))
 
 
 class AccountRole(models.TextChoices):
@@ -436,6 +462,9 @@ class Lead(OwnedModel):
     def __str__(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()
         return name or self.company or self.email or f"#{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **_with_search_text(self, kwargs))
 
 
 class ConsentChannel(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Brazilian tax ids (CNPJ, CPF) and phone numbers in E.164."""
+"""Brazilian tax ids (CNPJ, CPF), postal codes (CEP) and states (UF); phone numbers in E.164."""
 
 from __future__ import annotations
 
@@ -55,3 +55,24 @@ def normalize_phone(value: str, region: str = "BR") -> str | None:
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# The 26 states and the Federal District, as the post office and IBGE write them.
+BR_STATES = frozenset((
+    "AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA",
+    "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO",
+))  # fmt: skip
+
+
+def format_cep(value: str) -> str | None:
+    """A Brazilian postal code as ``12345-678``, or None unless it has exactly eight digits."""
+    if not re.fullmatch(r"[\d\s.-]+", value or ""):
+        return None
+    digits = _digits(value)
+    if len(digits) != 8:
+        return None
+    return f"{digits[:5]}-{digits[5:]}"
+
+
+def is_valid_uf(value: str) -> bool:
+    return (value or "").strip().upper() in BR_STATES

@@ -1,4 +1,9 @@
-"""Account and contact pages: the same selectors and services as the API."""
+"""Account and contact pages: the same selectors and services as the API.
+
+The record pages are the single customer view: a header (name, status, owner, tags), the facts,
+addresses, e-mails and phones, the people or accounts tied to the record, and tabs for the
+timeline (loaded with htmx from the platform's timeline partial) and the audit history.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +15,61 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from clientela.customers import selectors, services
-from clientela.customers.forms import AccountForm, ContactForm
+from clientela.customers.forms import (
+    AccountForm,
+    AddressFormSet,
+    ContactForm,
+    EmailFormSet,
+    MembershipFormSet,
+    PhoneFormSet,
+    RecordForms,
+)
+from clientela.customers.models import Account, Contact
 from clientela.platform import permissions
 from clientela.platform.errors import FORM_ERRORS
-from clientela.platform.forms import apply_errors
 from clientela.platform.http import AuthedRequest
 from clientela.platform.selectors import record_history
 
-PAGE_SIZE = 50
-
-
-def account_detail(request: AuthedRequest, account_id: int) -> HttpResponse:
-    account = selectors.account_get(request.user, account_id)
-    tab = request.GET.get("tab", "overview")
-    context: dict[str, Any] = {"account": account, "tab": tab, **_rights(request, "account")}
-    if tab == "history":
-        context["history"] = record_history(request.user, account)[:200]
-    else:
-        context["contacts"] = selectors.account_contacts(request.user, account)[:100]
-    return render(request, "customers/account_detail.html", context)
+TABS = ("overview", "timeline", "history")
+ACCOUNT_FIELDS = (
+    "name",
+    "kind",
+    "tax_id",
+    "country",
+    "industry",
+    "size_band",
+    "lifecycle",
+    "relationship",
+    "website",
+    "description",
+    "external_id",
+)
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "job_title",
+    "tax_id",
+    "language",
+    "preferred_channel",
+    "birthday",
+    "age_band",
+    "gender",
+    "income_band",
+    "education",
+    "do_not_contact",
+    "description",
+    "external_id",
+)
+ADDRESS_FIELDS = (
+    "kind",
+    "street",
+    "complement",
+    "district",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+)
 
 
 def _rights(request: AuthedRequest, kind: str) -> dict[str, bool]:
@@ -39,24 +80,113 @@ def _rights(request: AuthedRequest, kind: str) -> dict[str, bool]:
     }
 
 
+def _tab(request: AuthedRequest) -> str:
+    tab = request.GET.get("tab", "overview")
+    return tab if tab in TABS else "overview"
+
+
+def _record_context(record: Account | Contact) -> dict[str, Any]:
+    return {
+        "emails": selectors.record_points(record, "email"),
+        "phones": selectors.record_points(record, "phone"),
+        "addresses": list(record.addresses.all()),
+        "tags": sorted((t.name for t in record.tags.all()), key=str.casefold),
+    }
+
+
+def account_detail(request: AuthedRequest, account_id: int) -> HttpResponse:
+    account = selectors.account_get(request.user, account_id)
+    tab = _tab(request)
+    context: dict[str, Any] = {
+        "account": account,
+        "tab": tab,
+        **_rights(request, "account"),
+        **_record_context(account),
+        **selectors.account_family(request.user, account),
+    }
+    if tab == "history":
+        context["history"] = record_history(request.user, account)[:200]
+    elif tab == "overview":
+        context["people"] = selectors.account_people(request.user, account)
+    return render(request, "customers/account_detail.html", context)
+
+
+# --- forms --------------------------------------------------------------------------------------
+
+
+def _initial_rows(record: Account | Contact | None, kind: str) -> list[dict[str, Any]]:
+    if record is None:
+        return []
+    return [
+        {"value": p["value"], "label": p["label"]} for p in selectors.record_points(record, kind)
+    ]
+
+
+def _initial_addresses(record: Account | Contact | None) -> list[dict[str, Any]]:
+    if record is None:
+        return []
+    return [{f: getattr(a, f) for f in ADDRESS_FIELDS} for a in record.addresses.all()]
+
+
+def _initial(record: Account | Contact | None, fields: tuple[str, ...]) -> dict[str, Any]:
+    if record is None:
+        return {}
+    initial = {f: getattr(record, f) for f in fields}
+    initial["tags"] = ", ".join(sorted(t.name for t in record.tags.all()))
+    return initial
+
+
+def _posted(formsets: dict[str, Any], data: Any) -> dict[str, Any]:
+    """The formsets whose rows were posted; a post without a formset leaves that list alone."""
+    if data is None:
+        return formsets
+    return {k: f for k, f in formsets.items() if f"{f.prefix}-TOTAL_FORMS" in data}
+
+
+def _shared_formsets(data: Any, record: Account | Contact | None) -> dict[str, Any]:
+    return {
+        "emails": EmailFormSet(data, prefix="emails", initial=_initial_rows(record, "email")),
+        "phones": PhoneFormSet(data, prefix="phones", initial=_initial_rows(record, "phone")),
+        "addresses": AddressFormSet(data, prefix="addresses", initial=_initial_addresses(record)),
+    }
+
+
+def _account_forms(request: AuthedRequest, account: Account | None) -> RecordForms:
+    data = request.POST if request.method == "POST" else None
+    choices = selectors.account_choices(request.user, exclude=account.pk if account else None)
+    if account is not None and account.parent_id not in {None, *(c[0] for c in choices)}:
+        choices.append((account.parent_id, _("(an account you cannot see)")))  # type: ignore[arg-type]
+    initial = _initial(account, ACCOUNT_FIELDS)
+    if account is not None:
+        initial["parent"] = account.parent_id
+    main = AccountForm(data, initial=initial, parent_choices=choices)
+    return RecordForms(main, _posted(_shared_formsets(data, account), data))
+
+
+def _may_write(request: AuthedRequest, kind: str, record: Account | Contact | None) -> None:
+    """Refuse the form itself (403) to someone who could not save it."""
+    permissions.require(request.user, f"customers.{kind}", "edit" if record else "create")
+
+
 def account_form(request: AuthedRequest, account_id: int | None = None) -> HttpResponse:
     account = selectors.account_get(request.user, account_id) if account_id else None
-    initial = {f: getattr(account, f) for f in AccountForm.base_fields} if account else {}
-    form = AccountForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    _may_write(request, "account", account)
+    forms = _account_forms(request, account)
+    if request.method == "POST" and forms.is_valid():
         try:
             if account is None:
-                account = services.account_create(actor=request.user, values=form.cleaned_data)
+                saved = services.account_create(actor=request.user, values=forms.values())
             else:
-                account = services.account_update(
-                    actor=request.user, account_id=account.pk, values=form.cleaned_data
+                saved = services.account_update(
+                    actor=request.user, account_id=account.pk, values=forms.values()
                 )
         except FORM_ERRORS as exc:
-            apply_errors(form, exc.errors, exc.message)
+            forms.apply(exc.errors, exc.message)
         else:
             messages.success(request, _("The account was saved."))
-            return redirect("customers:account_detail", account_id=account.pk)
-    return render(request, "customers/account_form.html", {"form": form, "account": account})
+            return redirect("customers:account_detail", account_id=saved.pk)
+    context = {"form": forms.main, "formsets": forms.formsets, "account": account}
+    return render(request, "customers/account_form.html", context)
 
 
 def account_delete(request: AuthedRequest, account_id: int) -> HttpResponse:
@@ -76,39 +206,67 @@ def account_delete(request: AuthedRequest, account_id: int) -> HttpResponse:
     )
 
 
+# --- contacts -----------------------------------------------------------------------------------
+
+
 def contact_detail(request: AuthedRequest, contact_id: int) -> HttpResponse:
     contact = selectors.contact_get(request.user, contact_id)
-    tab = request.GET.get("tab", "overview")
-    context: dict[str, Any] = {"contact": contact, "tab": tab, **_rights(request, "contact")}
+    tab = _tab(request)
+    context: dict[str, Any] = {
+        "contact": contact,
+        "tab": tab,
+        **_rights(request, "contact"),
+        **_record_context(contact),
+    }
     if tab == "history":
         context["history"] = record_history(request.user, contact)[:200]
+    elif tab == "overview":
+        context["memberships"] = selectors.contact_accounts(request.user, contact)
     return render(request, "customers/contact_detail.html", context)
+
+
+def _contact_forms(request: AuthedRequest, contact: Contact | None) -> RecordForms:
+    data = request.POST if request.method == "POST" else None
+    choices = selectors.account_choices(request.user)
+    initial = _initial(contact, CONTACT_FIELDS)
+    rows: list[dict[str, Any]] = []
+    if contact is not None:
+        initial["account"] = contact.account_id
+        rows = [
+            {"account_id": m.account_id, "role": m.role}
+            for m in selectors.contact_accounts(request.user, contact)
+        ]
+        if contact.account_id not in {None, *(c[0] for c in choices)}:
+            choices.append((contact.account_id, _("(an account you cannot see)")))  # type: ignore[arg-type]
+    elif request.GET.get("account", "").isdigit():
+        initial["account"] = int(request.GET["account"])
+    formsets = _shared_formsets(data, contact)
+    formsets["accounts"] = MembershipFormSet(
+        data, prefix="accounts", initial=rows, form_kwargs={"account_choices": choices}
+    )
+    main = ContactForm(data, initial=initial, account_choices=choices)
+    return RecordForms(main, _posted(formsets, data))
 
 
 def contact_form(request: AuthedRequest, contact_id: int | None = None) -> HttpResponse:
     contact = selectors.contact_get(request.user, contact_id) if contact_id else None
-    initial: dict[str, Any] = {}
-    if contact:
-        initial = {f: getattr(contact, f) for f in ContactForm.base_fields if f != "account"}
-        initial["account"] = contact.account_id
-    elif request.GET.get("account", "").isdigit():
-        initial["account"] = int(request.GET["account"])
-    choices = list(selectors.account_list(request.user).values_list("id", "name")[:500])
-    form = ContactForm(request.POST or None, initial=initial, account_choices=choices)
-    if request.method == "POST" and form.is_valid():
+    _may_write(request, "contact", contact)
+    forms = _contact_forms(request, contact)
+    if request.method == "POST" and forms.is_valid():
         try:
             if contact is None:
-                contact = services.contact_create(actor=request.user, values=form.cleaned_data)
+                saved = services.contact_create(actor=request.user, values=forms.values())
             else:
-                contact = services.contact_update(
-                    actor=request.user, contact_id=contact.pk, values=form.cleaned_data
+                saved = services.contact_update(
+                    actor=request.user, contact_id=contact.pk, values=forms.values()
                 )
         except FORM_ERRORS as exc:
-            apply_errors(form, exc.errors, exc.message)
+            forms.apply(exc.errors, exc.message)
         else:
             messages.success(request, _("The contact was saved."))
-            return redirect("customers:contact_detail", contact_id=contact.pk)
-    return render(request, "customers/contact_form.html", {"form": form, "contact": contact})
+            return redirect("customers:contact_detail", contact_id=saved.pk)
+    context = {"form": forms.main, "formsets": forms.formsets, "contact": contact}
+    return render(request, "customers/contact_form.html", context)
 
 
 def contact_delete(request: AuthedRequest, contact_id: int) -> HttpResponse:

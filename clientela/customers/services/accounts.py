@@ -1,53 +1,200 @@
-"""Writes on accounts: clean the fields, then the platform's record services."""
+"""Writes on accounts: every field cleaned, then the record with its points, addresses and tags."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
-from clientela.customers.models import Account
-from clientela.customers.services.common import account_tax_id, contact_points, text_field
-from clientela.platform.errors import ValidationFailed
+from clientela.customers.models import (
+    Account,
+    AccountKind,
+    Industry,
+    Lifecycle,
+    Relationship,
+    SizeBand,
+)
+from clientela.customers.services.common import (
+    NESTED_FIELDS,
+    Nested,
+    account_tax_id,
+    choice_field,
+    clean_nested,
+    contact_points,
+    country_field,
+    external_id_free,
+    text_field,
+    website_field,
+)
+from clientela.customers.services.nested import (
+    create_record,
+    delete_record,
+    primary_columns,
+    run_bulk,
+    split_id,
+    update_record,
+)
+from clientela.platform import permissions
+from clientela.platform.errors import NotFound, ValidationFailed
 from clientela.platform.models import User
-from clientela.platform.services.records import record_create, record_delete, record_update
 
-ACCOUNT_FIELDS = ("name", "tax_id", "country", "phone", "email", "website", "owner", "team")
+KEY = "customers.account"
+ACCOUNT_FIELDS = (
+    "name",
+    "kind",
+    "tax_id",
+    "country",
+    "industry",
+    "size_band",
+    "phone",
+    "email",
+    "website",
+    "lifecycle",
+    "relationship",
+    "parent",
+    "description",
+    "external_id",
+    "owner",
+    "team",
+)
+TEXTS = (
+    ("tax_id", 32),
+    ("phone", 40),
+    ("email", 254),
+    ("website", 200),
+    ("description", 10_000),
+    ("external_id", 100),
+)
+CHOICES = (
+    ("kind", AccountKind.choices, False),
+    ("industry", Industry.choices, True),
+    ("size_band", SizeBand.choices, True),
+    ("lifecycle", Lifecycle.choices, False),
+    ("relationship", Relationship.choices, False),
+)
+MAX_DEPTH = 100
 
 
-def clean_account(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    values = {k: v for k, v in values.items() if k in ACCOUNT_FIELDS}
-    errors: dict[str, list[str]] = {}
+def _is_cycle(account_pk: int, parent: Account) -> bool:
+    """Whether ``account`` would become its own ancestor under ``parent``."""
+    current: int | None = parent.pk
+    for _level in range(MAX_DEPTH):
+        if current is None:
+            return False
+        if current == account_pk:
+            return True
+        current = Account.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+    return True  # deeper than any real group of companies: refuse rather than loop
+
+
+def _clean_parent(
+    actor: User | None,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    account: Account | None,
+) -> None:
+    if "parent" not in values:
+        return
+    parent = values["parent"]
+    if parent in (None, ""):
+        values["parent"] = None
+        return
+    if isinstance(parent, Account):
+        parent = parent.pk
+    if account is not None and str(parent) == str(account.parent_id):
+        values.pop("parent")  # unchanged, even if the parent is hidden from the actor
+        return
+    queryset = Account.objects.all()
+    try:
+        found = (
+            permissions.get_visible(actor, queryset, parent) if actor else queryset.get(pk=parent)
+        )
+    except (NotFound, Account.DoesNotExist, ValueError, TypeError):
+        errors["parent"] = [_("Unknown account.")]
+        return
+    if account is not None and _is_cycle(account.pk, found):
+        errors["parent"] = [_("An account cannot be its own parent or belong to its own group.")]
+        return
+    values["parent"] = found
+
+
+def _clean_fields(values: dict[str, Any], errors: dict[str, list[str]], *, creating: bool) -> None:
     text_field(values, "name", errors, required=creating or "name" in values, max_length=200)
-    for name, size in (("tax_id", 32), ("phone", 40), ("email", 254), ("website", 200)):
+    for name, size in TEXTS:
         text_field(values, name, errors, required=False, max_length=size)
-    country = str(values.get("country") or "BR").upper()
-    if len(country) != 2 or not country.isalpha():
-        errors["country"] = [_("Enter a two-letter country code.")]
-    values["country"] = country
+    for name, choices, blank in CHOICES:
+        choice_field(values, name, errors, choices, blank=blank)
+    website_field(values, errors)
+
+
+def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    plain = {k: v for k, v in values.items() if k in ACCOUNT_FIELDS}
+    return plain, {k: values[k] for k in NESTED_FIELDS if k in values}
+
+
+def clean_account(
+    values: dict[str, Any],
+    *,
+    creating: bool,
+    actor: User | None = None,
+    account: Account | None = None,
+) -> dict[str, Any]:
+    """The plain fields, cleaned (nested parts are dropped: see ``account_create``)."""
+    return _clean(values, creating=creating, actor=actor, account=account)[0]
+
+
+def _clean(
+    values: dict[str, Any], *, creating: bool, actor: User | None, account: Account | None
+) -> tuple[dict[str, Any], Nested]:
+    values, raw = _split(values)
+    errors: dict[str, list[str]] = {}
+    _clean_fields(values, errors, creating=creating)
+    if "country" in values or account is None:
+        country = country_field(values, errors)
+    else:
+        country = account.country
+    if account is not None and "country" in values and "tax_id" not in values:
+        values["tax_id"] = account.tax_id  # a new country may change what a valid tax id is
+    nested = clean_nested(raw, country, errors, address_country=country)
     contact_points(values, errors, country)
     account_tax_id(values, errors, country)
-    if values.get("website"):
-        try:
-            URLValidator(schemes=["http", "https"])(values["website"])
-        except DjangoValidationError:
-            errors["website"] = [_("Enter a valid web address (http or https).")]
+    _clean_parent(actor, values, errors, account)
     if errors:
         raise ValidationFailed(errors=errors)
-    return values
+    primary_columns(values, nested)
+    return values, nested
 
 
 def account_create(*, actor: User, values: dict[str, Any]) -> Account:
-    return record_create(actor=actor, model=Account, values=clean_account(values, creating=True))
+    permissions.require(actor, KEY, "create")
+    cleaned, nested = _clean(values, creating=True, actor=actor, account=None)
+    external_id_free(Account, cleaned)
+    return create_record(actor=actor, model=Account, values=cleaned, nested=nested, extra=None)
 
 
 def account_update(*, actor: User, account_id: Any, values: dict[str, Any]) -> Account:
-    return record_update(
-        actor=actor, model=Account, pk=account_id, values=clean_account(values, creating=False)
-    )
+    account = permissions.get_for_action(actor, Account.objects.all(), account_id, "edit")
+    cleaned, nested = _clean(values, creating=False, actor=actor, account=account)
+    external_id_free(Account, cleaned, account.pk)
+    return update_record(actor=actor, record=account, values=cleaned, nested=nested, extra=None)
 
 
 def account_delete(*, actor: User, account_id: Any) -> None:
-    record_delete(actor=actor, model=Account, pk=account_id)
+    account = permissions.get_for_action(actor, Account.objects.all(), account_id, "delete")
+    delete_record(actor=actor, record=account)
+
+
+def account_bulk(*, actor: User, mode: str, items: list[dict[str, Any]]) -> list[Account]:
+    """Create or update many accounts atomically; a 422 lists each failing item's errors."""
+    if mode == "create":
+        permissions.require(actor, KEY, "create")
+        return run_bulk(items, lambda item: account_create(actor=actor, values=item))
+    if mode == "update":
+        permissions.require(actor, KEY, "edit")
+
+        def update(item: dict[str, Any]) -> Account:
+            item_id, values = split_id(item)
+            return account_update(actor=actor, account_id=item_id, values=values)
+
+        return run_bulk(items, update)
+    raise ValidationFailed(errors={"mode": [_("Choose create or update.")]})

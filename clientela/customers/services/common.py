@@ -1,14 +1,38 @@
-"""Field cleaning shared by the customer record services."""
+"""Field cleaning shared by the customer record services: text, choices, points, addresses.
+
+Each cleaner reads ``values`` (what the caller sent), writes the cleaned value back and adds its
+problems to ``errors`` under the field's name; nested rows use ``addresses.0.postal_code``-style
+keys so the API and the forms can point at the exact row.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from clientela.customers import validators
+from clientela.customers.models import Address, AddressKind
+from clientela.platform.errors import Conflict
+
+MAX_POINTS = 20
+MAX_ADDRESSES = 10
+ADDRESS_TEXT = (
+    ("street", 200),
+    ("complement", 100),
+    ("district", 100),
+    ("city", 100),
+    ("state", 60),
+    ("postal_code", 20),
+)
 
 
 def text_field(
@@ -18,6 +42,7 @@ def text_field(
     *,
     required: bool,
     max_length: int,
+    key: str | None = None,
 ) -> None:
     if name not in values:
         return
@@ -25,22 +50,95 @@ def text_field(
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors[name] = [_("Enter text.")]
+        errors[key or name] = [_("Enter text.")]
         return
     value = value.strip()
     if required and not value:
-        errors[name] = [_("This field is required.")]
+        errors[key or name] = [_("This field is required.")]
     elif len(value) > max_length:
-        errors[name] = [_("Enter at most %(n)d characters.") % {"n": max_length}]
+        errors[key or name] = [_("Enter at most %(n)d characters.") % {"n": max_length}]
     values[name] = value
 
 
+def choice_field(
+    values: dict[str, Any],
+    name: str,
+    errors: dict[str, list[str]],
+    choices: Iterable[tuple[str, Any]],
+    *,
+    blank: bool = True,
+    key: str | None = None,
+) -> None:
+    """A value from a fixed list (empty allowed when ``blank``)."""
+    if name not in values:
+        return
+    value = values[name] if values[name] is not None else ""
+    allowed = [str(code) for code, _label in choices]
+    if not isinstance(value, str) or (value not in allowed and (value or not blank)):
+        errors[key or name] = [_("Choose one of: %(options)s.") % {"options": ", ".join(allowed)}]
+        return
+    values[name] = value
+
+
+def bool_field(values: dict[str, Any], name: str, errors: dict[str, list[str]]) -> None:
+    if name in values and not isinstance(values[name], bool):
+        if values[name] in ("true", "1", "on", 1, "false", "0", "", 0, None):
+            values[name] = values[name] in ("true", "1", "on", 1)
+        else:
+            errors[name] = [_("Enter true or false.")]
+
+
+def birthday_field(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """A past date (ISO text accepted); nobody is born tomorrow or before 1900."""
+    value = values.get("birthday")
+    if value in (None, ""):
+        if "birthday" in values:
+            values["birthday"] = None
+        return
+    if isinstance(value, str):
+        try:
+            value = parse_date(value.strip())
+        except ValueError:
+            value = None
+    if not isinstance(value, date):
+        errors["birthday"] = [_("Enter a valid date (YYYY-MM-DD).")]
+    elif value > timezone.localdate():
+        errors["birthday"] = [_("The birthday cannot be in the future.")]
+    elif value.year < 1900:
+        errors["birthday"] = [_("Enter a birthday after 1900.")]
+    else:
+        values["birthday"] = value
+
+
+def country_field(
+    values: dict[str, Any], errors: dict[str, list[str]], key: str = "country"
+) -> str:
+    country = values.get("country")
+    country = "BR" if country in (None, "") else country
+    if not isinstance(country, str) or len(country.strip()) != 2 or not country.strip().isalpha():
+        errors[key] = [_("Enter a two-letter country code.")]
+        return "BR"
+    values["country"] = country.strip().upper()
+    return str(values["country"])
+
+
+def website_field(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    if values.get("website"):
+        try:
+            URLValidator(schemes=["http", "https"])(values["website"])
+        except DjangoValidationError:
+            errors["website"] = [_("Enter a valid web address (http or https).")]
+
+
 def contact_points(values: dict[str, Any], errors: dict[str, list[str]], country: str) -> None:
+    """The primary ``email`` and ``phone`` columns: a valid address, a phone in E.164."""
     if values.get("email"):
         try:
             validate_email(values["email"])
         except DjangoValidationError:
             errors["email"] = [_("Enter a valid e-mail address.")]
+        else:
+            values["email"] = values["email"].strip()
     if values.get("phone"):
         phone = validators.normalize_phone(values["phone"], country or "BR")
         if phone is None:
@@ -59,3 +157,182 @@ def account_tax_id(values: dict[str, Any], errors: dict[str, list[str]], country
         values["tax_id"] = validators.format_cpf(tax_id)
     else:
         errors["tax_id"] = [_("Enter a valid CNPJ or CPF.")]
+
+
+def external_id_free(
+    model: type[models.Model], values: dict[str, Any], exclude_pk: Any = None
+) -> None:
+    """Refuse an external id another record of the type already has (409, said per field)."""
+    external_id = values.get("external_id")
+    if not external_id:
+        return
+    clash = model._default_manager.filter(external_id=external_id)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise Conflict(
+            _("Another record already has the external id %(id)s.") % {"id": external_id},
+            code="external_id_taken",
+            errors={"external_id": [_("Another record already has this external id.")]},
+        )
+
+
+# --- e-mails, phones and addresses ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    value: str
+    label: str = ""
+
+
+@dataclass
+class Nested:
+    """What a create or update sends besides plain fields; None means "leave as it is"."""
+
+    emails: list[Point] | None = None
+    phones: list[Point] | None = None
+    addresses: list[dict[str, Any]] | None = None
+    tags: list[str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def touches_search(self) -> bool:
+        return any(x is not None for x in (self.emails, self.phones, self.addresses))
+
+
+def _point_item(item: Any, key: str, errors: dict[str, list[str]]) -> Point | None:
+    if isinstance(item, str):
+        item = {"value": item}
+    if not isinstance(item, dict) or not isinstance(item.get("value", ""), str):
+        errors[key] = [_("Enter a value and an optional label.")]
+        return None
+    label = item.get("label") or ""
+    if not isinstance(label, str) or len(label.strip()) > 40:
+        errors[f"{key}.label"] = [_("Enter a label of at most 40 characters.")]
+        return None
+    return Point(item.get("value", "").strip(), label.strip())
+
+
+def _point_value(kind: str, value: str, region: str) -> str | None:
+    if kind == "email":
+        if len(value) > 254:
+            return None
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            return None
+        return value
+    return validators.normalize_phone(value, region) if len(value) <= 40 else None
+
+
+def clean_points(
+    raw: Any, kind: str, region: str, errors: dict[str, list[str]]
+) -> list[Point] | None:
+    """``emails`` or ``phones``: a list of values or ``{value, label}``; the first is primary."""
+    name = "emails" if kind == "email" else "phones"
+    if raw is None:
+        return None
+    if not isinstance(raw, list | tuple) or len(raw) > MAX_POINTS:
+        errors[name] = [_("Enter a list of at most %(n)d items.") % {"n": MAX_POINTS}]
+        return None
+    points: list[Point] = []
+    for index, item in enumerate(raw):
+        key = f"{name}.{index}"
+        point = _point_item(item, key, errors)
+        if point is None:
+            continue
+        value = _point_value(kind, point.value, region)
+        if value is None:
+            errors[f"{key}.value"] = [
+                _("Enter a valid e-mail address.")
+                if kind == "email"
+                else _("Enter a valid phone number.")
+            ]
+        elif any(p.value.casefold() == value.casefold() for p in points):
+            errors[f"{key}.value"] = [_("This value is listed twice.")]
+        else:
+            points.append(Point(value, point.label))
+    return points
+
+
+def _address_postal(item: dict[str, Any], key: str, errors: dict[str, list[str]]) -> None:
+    if item["country"] != "BR":
+        return
+    if item["postal_code"]:
+        cep = validators.format_cep(item["postal_code"])
+        if cep is None:
+            errors[f"{key}.postal_code"] = [_("Enter a CEP with 8 digits, e.g. 01310-100.")]
+        else:
+            item["postal_code"] = cep
+    if item["state"]:
+        if validators.is_valid_uf(item["state"]):
+            item["state"] = item["state"].upper()
+        else:
+            errors[f"{key}.state"] = [_("Enter a Brazilian state code, e.g. SP or RJ.")]
+
+
+def clean_address(
+    raw: Any, key: str, default_country: str, errors: dict[str, list[str]]
+) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        errors[key] = [_("Enter an address.")]
+        return None
+    item = {name: raw.get(name) or "" for name, _size in ADDRESS_TEXT}
+    item.update(kind=raw.get("kind") or "main", country=raw.get("country") or default_country)
+    before = len(errors)
+    for name, size in ADDRESS_TEXT:
+        text_field(item, name, errors, required=False, max_length=size, key=f"{key}.{name}")
+    choice_field(item, "kind", errors, AddressKind.choices, blank=False, key=f"{key}.kind")
+    country_field(item, errors, key=f"{key}.country")
+    if len(errors) > before:
+        return None
+    if not (item["street"] or item["city"] or item["postal_code"]):
+        errors[key] = [_("Enter at least a street, a city or a postal code.")]
+        return None
+    _address_postal(item, key, errors)
+    return item
+
+
+def clean_addresses(
+    raw: Any, default_country: str, errors: dict[str, list[str]]
+) -> list[dict[str, Any]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list | tuple) or len(raw) > MAX_ADDRESSES:
+        errors["addresses"] = [_("Enter a list of at most %(n)d addresses.") % {"n": MAX_ADDRESSES}]
+        return None
+    cleaned = [
+        clean_address(item, f"addresses.{i}", default_country, errors) for i, item in enumerate(raw)
+    ]
+    return [item for item in cleaned if item is not None]
+
+
+def address_text(address: Address) -> str:
+    """One line a person can read in the audit log: ``Main: Rua X, 100, São Paulo, SP…``."""
+    parts = [
+        address.street,
+        address.complement,
+        address.district,
+        address.city,
+        address.state,
+        address.postal_code,
+        address.country,
+    ]
+    return f"{address.get_kind_display()}: " + ", ".join(p for p in parts if p)
+
+
+NESTED_FIELDS = ("emails", "phones", "addresses", "tags")
+
+
+def clean_nested(
+    raw: dict[str, Any], region: str, errors: dict[str, list[str]], *, address_country: str
+) -> Nested:
+    """The nested parts of a create or update; absent keys stay None (left unchanged)."""
+    from clientela.customers.services.tags import clean_tag_names
+
+    return Nested(
+        emails=clean_points(raw.get("emails"), "email", region, errors),
+        phones=clean_points(raw.get("phones"), "phone", region, errors),
+        addresses=clean_addresses(raw.get("addresses"), address_country, errors),
+        tags=clean_tag_names(raw["tags"], errors) if raw.get("tags") is not None else None,
+    )

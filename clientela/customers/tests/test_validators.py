@@ -64,3 +64,25 @@ def test_phone_filter_shows_numbers_the_way_people_read_them():
     template = Template("{% load clientela %}{{ p|phone }}|{{ q|phone }}|{{ r|phone }}")
     rendered = template.render(Context({"p": "+5511987654321", "q": "", "r": "garbage"}))
     assert rendered == "+55 11 98765-4321||garbage"
+
+
+def test_cep_takes_eight_digits_and_the_dash():
+    assert validators.format_cep("01310100") == "01310-100"
+    assert validators.format_cep("01310-100") == "01310-100"
+    assert validators.format_cep(" 01.310-100 ") == "01310-100"
+    assert validators.format_cep("1310100") is None
+    assert validators.format_cep("013101000") is None
+    assert validators.format_cep("0131O-100") is None  # a letter O, not a zero
+    assert validators.format_cep("") is None
+
+
+@given(st.text(max_size=20))
+def test_a_formatted_cep_always_has_the_same_shape(text):
+    cep = validators.format_cep(text)
+    assert cep is None or (len(cep) == 9 and cep[5] == "-" and (cep[:5] + cep[6:]).isdigit())
+
+
+def test_uf_codes():
+    assert len(validators.BR_STATES) == 27
+    assert validators.is_valid_uf("sp") and validators.is_valid_uf(" DF ")
+    assert not validators.is_valid_uf("XX") and not validators.is_valid_uf("São Paulo")
