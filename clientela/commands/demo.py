@@ -395,11 +395,16 @@ def _create(spec: AccountSpec, owner: User, team: Team, parent: int | None) -> i
 
 
 def _load(
-    password: str, specs: list[AccountSpec], owners: list[str], advance: Callable[[], None]
-) -> tuple[Cast, int]:
+    password: str,
+    specs: list[AccountSpec],
+    owners: list[str],
+    advance: Callable[[], None],
+    seed: int,
+) -> tuple[Cast, int, int]:
     """Everything in one transaction: an error leaves nothing half-loaded (and SQLite is fast)."""
     from django.db import transaction
 
+    from clientela.commands import demo_history
     from clientela.platform.context import use_channel
 
     contacts, created = 0, list[int]()  # created: account ids, in the order of specs
@@ -410,7 +415,9 @@ def _load(
             created.append(_create(spec, cast.users[owner], cast.teams[spec.team], parent))
             contacts += len(spec.contacts)
             advance()
-    return cast, contacts
+        teams = list(cast.teams.values())
+        leads = demo_history.load(teams, created, seed, max(6, len(specs) // 2))
+    return cast, contacts, leads
 
 
 def _progress() -> Progress:
@@ -461,12 +468,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _progress() as progress:
             task = progress.add_task("Creating demo accounts", total=len(specs))
-            cast, contacts = _load(password, specs, owners, lambda: progress.advance(task))
+            cast, contacts, leads = _load(
+                password, specs, owners, lambda: progress.advance(task), args.seed
+            )
     except DomainError as exc:
         return _error(exc)
     elapsed = time.perf_counter() - started
     print(
-        f"Created {len(specs)} accounts and {contacts} contacts for {len(cast.users)} users "
+        f"Created {len(specs)} accounts, {contacts} contacts and {leads} leads with their "
+        f"activities for {len(cast.users)} users "
         f"in {len(cast.teams)} teams (seed {args.seed}) in {elapsed:.1f} s."
     )
     _print_login(password, cast.created)

@@ -9,7 +9,7 @@ import phonenumbers
 import pytest
 
 from clientela import cli
-from clientela.customers.models import Account, Contact
+from clientela.customers.models import Account, Contact, Lead
 from clientela.customers.validators import is_valid_cnpj, is_valid_cpf
 from clientela.platform.audit import verify_chain
 from clientela.platform.models import AuditEntry, AuditHead, Team, User
@@ -44,34 +44,45 @@ def _valid_phone(number: str) -> bool:
     return bool(E164.match(number)) and phonenumbers.is_valid_number(phonenumbers.parse(number))
 
 
+def _accounts():
+    """The demo's generated accounts, without those its converted leads created."""
+    converted = Lead.objects.filter(converted_account__isnull=False)
+    return Account.objects.exclude(pk__in=converted.values("converted_account"))
+
+
+def _contacts():
+    converted = Lead.objects.filter(converted_contact__isnull=False)
+    return Contact.objects.exclude(pk__in=converted.values("converted_contact"))
+
+
 def test_demo_creates_valid_brazilian_and_english_accounts(capsys):
     code, out = _load(capsys)
 
     assert code == 0
-    assert Account.objects.count() == 20
-    by_country = Counter(Account.objects.values_list("country", flat=True))
+    assert _accounts().count() == 20
+    by_country = Counter(_accounts().values_list("country", flat=True))
     assert by_country["BR"] == 14
     assert by_country["GB"] + by_country["US"] == 6
-    br_tax_ids = list(Account.objects.filter(country="BR").values_list("tax_id", flat=True))
+    br_tax_ids = list(_accounts().filter(country="BR").values_list("tax_id", flat=True))
     companies = [t for t in br_tax_ids if len(_digits(t)) == 14]
     people = [t for t in br_tax_ids if len(_digits(t)) == 11]
     assert len(companies) == 11  # 55 % of 20
     assert len(people) == 3  # 15 % of 20
     assert all(is_valid_cnpj(t) for t in companies)
     assert all(is_valid_cpf(t) for t in people)
-    english = Account.objects.exclude(country="BR")
+    english = _accounts().exclude(country="BR")
     assert not any(
         is_valid_cnpj(t) or is_valid_cpf(t) for t in english.values_list("tax_id", flat=True)
     )
-    assert all(a.email and a.phone for a in Account.objects.all())
+    assert all(a.email and a.phone for a in _accounts().all())
     assert "Created 20 accounts" in out
 
 
 def test_demo_phones_are_e164_and_valid(capsys):
     _load(capsys)
 
-    phones = list(Account.objects.values_list("phone", flat=True))
-    phones += [p for p in Contact.objects.values_list("phone", flat=True) if p]
+    phones = list(_accounts().values_list("phone", flat=True))
+    phones += [p for p in _contacts().values_list("phone", flat=True) if p]
     assert len(phones) > 20
     assert [p for p in phones if not _valid_phone(p)] == []
 
@@ -79,10 +90,10 @@ def test_demo_phones_are_e164_and_valid(capsys):
 def test_demo_contacts_belong_to_their_accounts_owner(capsys):
     _load(capsys)
 
-    per_account = Counter(Contact.objects.values_list("account_id", flat=True))
-    assert set(per_account) == set(Account.objects.values_list("pk", flat=True))
+    per_account = Counter(_contacts().values_list("account_id", flat=True))
+    assert set(per_account) == set(_accounts().values_list("pk", flat=True))
     assert all(1 <= n <= 4 for n in per_account.values())
-    for contact in Contact.objects.select_related("account"):
+    for contact in _contacts().select_related("account"):
         assert (contact.owner_id, contact.team_id) == (
             contact.account.owner_id,
             contact.account.team_id,
@@ -103,10 +114,10 @@ def test_demo_has_a_user_per_role_and_sales_users_own_the_accounts(capsys):
         "Vendas Rio",
         "Sales London",
     }
-    owners = User.objects.filter(pk__in=Account.objects.values("owner_id"))
+    owners = User.objects.filter(pk__in=_accounts().values("owner_id"))
     assert set(owners.values_list("role__slug", flat=True)) <= {"sales-manager", "sales-rep"}
-    assert Account.objects.values("team").distinct().count() == 3
-    for account in Account.objects.select_related("owner"):
+    assert _accounts().values("team").distinct().count() == 3
+    for account in _accounts().select_related("owner"):
         assert account.owner.teams.filter(pk=account.team_id).exists()
 
 
