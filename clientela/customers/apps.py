@@ -10,9 +10,10 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from clientela.customers import search
+        # dedup and search declare periodic jobs: import them so the scheduler knows them
+        from clientela.customers import dedup, privacy, search  # noqa: F401
         from clientela.customers.models import Account, Contact, Lead
-        from clientela.platform import registry
+        from clientela.platform import audit, registry
         from clientela.platform import search as shell_search
 
         registry.register(
@@ -24,4 +25,6 @@ class CustomersConfig(AppConfig):
         registry.register(registry.ObjectType("customers.lead", _("Leads"), Lead, "customers"))
         shell_search.register_search(search.search_accounts)
         shell_search.register_search(search.search_contacts)
+        shell_search.register_search(search.search_leads)
         shell_search.register_figures(search.figures)
+        audit.register_display_filter(privacy.redact_entries)

@@ -25,7 +25,7 @@ from clientela.customers.forms import (
     RecordForms,
 )
 from clientela.customers.models import Account, Contact
-from clientela.platform import permissions
+from clientela.platform import audit, permissions
 from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.http import AuthedRequest
 from clientela.platform.selectors import record_history
@@ -105,7 +105,7 @@ def account_detail(request: AuthedRequest, account_id: int) -> HttpResponse:
         **selectors.account_family(request.user, account),
     }
     if tab == "history":
-        context["history"] = record_history(request.user, account)[:200]
+        context["history"] = audit.for_display(record_history(request.user, account)[:200])
     elif tab == "overview":
         context["people"] = selectors.account_people(request.user, account)
     return render(request, "customers/account_detail.html", context)
@@ -219,7 +219,7 @@ def contact_detail(request: AuthedRequest, contact_id: int) -> HttpResponse:
         **_record_context(contact),
     }
     if tab == "history":
-        context["history"] = record_history(request.user, contact)[:200]
+        context["history"] = audit.for_display(record_history(request.user, contact)[:200])
     elif tab == "overview":
         context["memberships"] = selectors.contact_accounts(request.user, contact)
     return render(request, "customers/contact_detail.html", context)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from clientela.customers import privacy, selectors_leads
+from clientela.customers import selectors_leads
 from clientela.customers.models import (
     DisqualifyReason,
     Industry,
@@ -25,7 +25,7 @@ from clientela.customers.models import (
     SizeBand,
 )
 from clientela.customers.services import leads
-from clientela.platform import permissions
+from clientela.platform import audit, permissions
 from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.forms import apply_errors
 from clientela.platform.http import AuthedRequest
@@ -90,7 +90,7 @@ def lead_detail(request: AuthedRequest, lead_id: int) -> HttpResponse:
         **_rights(request),
     }
     if tab == "history":
-        context["history"] = privacy.redact_entries(record_history(request.user, lead)[:200])
+        context["history"] = audit.for_display(record_history(request.user, lead)[:200])
     return render(request, "customers/lead_detail.html", context)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -155,3 +155,21 @@ def verify_chain(progress: Any = None) -> list[ChainProblem]:
     if progress is not None:
         entries = progress(entries, total=AuditEntry.objects.count())
     return list(_walk(entries))
+
+
+# Filters applied to audit entries before any page shows them (never to what is stored, so the
+# chain still verifies). Apps register them: customers hides the old values of erased people.
+DisplayFilter = Callable[[list[AuditEntry]], list[AuditEntry]]
+_display_filters: list[DisplayFilter] = []
+
+
+def register_display_filter(fn: DisplayFilter) -> None:
+    if fn not in _display_filters:
+        _display_filters.append(fn)
+
+
+def for_display(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    shown = list(entries)
+    for fn in _display_filters:
+        shown = fn(shown)
+    return shown

@@ -28,7 +28,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from clientela.platform import permissions, registry
+from clientela.platform import audit, permissions, registry
 from clientela.platform.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ def _audit_changes(actor: User, record: Model, limit: int, after: Position | Non
     rows = AuditEntry.objects.filter(object_type=key, object_id=str(record.pk))
     if after is not None:
         rows = rows.filter(after.older("changes", "at", "seq"))
-    found = list(rows.order_by("-at", "-seq")[:limit])
+    found = audit.for_display(rows.order_by("-at", "-seq")[:limit])
     labels = {"create": _("Created"), "update": _("Changed"), "delete": _("Deleted")}
     described = readable_changes(actor, type(record), [row.changes for row in found])
     return [

@@ -298,3 +298,19 @@ def test_privacy_page_offers_only_what_the_role_allows(person, make_user, team, 
     response = reader.post(f"/contacts/{person.pk}/privacy/", {"action": "export"})
     assert response.status_code == 403
     assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_pages_hide_old_values_once_anonymised(manager, person, logged_in):
+    client = logged_in(manager)
+    contact_anonymise(actor=manager, contact_id=person.pk)
+
+    pages = [
+        client.get(f"/contacts/{person.pk}/", {"tab": "history"}),
+        client.get(f"/timeline/customers.contact/{person.pk}/", {"kind": "changes"}),
+    ]
+
+    for response in pages:
+        assert response.status_code == 200
+        html = response.content.decode()
+        for value in PERSONAL:
+            assert value not in html, value

@@ -13,12 +13,12 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clientela.platform import permissions, registry, selectors
+from clientela.platform import audit, permissions, registry, selectors
 from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.forms import NewUserForm, RoleForm, TeamForm, UserForm, apply_errors
 from clientela.platform.http import AuthedRequest
 from clientela.platform.models import Action, Channel, Scope
-from clientela.platform.pagination import paginate
+from clientela.platform.pagination import Page, paginate
 from clientela.platform.services import roles, users
 
 
@@ -269,6 +269,7 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
         cursor=params.get("cursor"),
         limit=50,
     )
+    page = Page(audit.for_display(page.items), page.next_cursor)
     return render(
         request,
         "platform/settings/audit.html",
