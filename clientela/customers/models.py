@@ -221,6 +221,8 @@ class Contact(OwnedModel):
             models.Index(fields=["phone"]),
             models.Index(fields=["tax_id"]),
             models.Index(fields=["created_at", "id"]),
+            models.Index(fields=["owner", "created_at", "id"]),
+            models.Index(fields=["team", "created_at", "id"]),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -446,6 +448,7 @@ class Lead(OwnedModel):
             models.Index(fields=["created_at", "id"]),
             models.Index(fields=["team", "owner"]),
             models.Index(fields=["owner", "created_at", "id"]),
+            models.Index(fields=["team", "created_at", "id"]),
             models.Index(fields=["status", "created_at", "id"]),
             models.Index(fields=["email"]),
         ]

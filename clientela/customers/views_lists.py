@@ -215,8 +215,19 @@ def _context(
         "bulk_url": reverse("customers:bulk_action", args=[kind.key]),
         "state_query": state.urlencode(),
         "export_formats": EXPORT_FORMATS if kind.key == "contact" else EXPORT_FORMATS[:2],
+        "tool_links": _tool_links(request, kind),
         **_rights(request, spec),
     }
+
+
+def _tool_links(request: AuthedRequest, kind: Kind) -> list[tuple[str, str]]:
+    """Import and duplicates pages for this record type, when the user may use them."""
+    links = []
+    if permissions.can(request.user, kind.spec.object_type, "create"):
+        links.append((_("Import"), reverse("customers:import_list")))
+    if kind.key != "lead" and permissions.can(request.user, kind.spec.object_type, "edit"):
+        links.append((_("Duplicates"), reverse("customers:dedup_list")))
+    return links
 
 
 def _has_url(name: str) -> bool:
