@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from clientela.customers.models import Lead
     from clientela.platform.models import Team, User
 
 BR_FIRST = ("Ana", "Bruno", "Camila", "Diego", "Fernanda", "Gustavo", "Helena", "Igor", "Júlia")
@@ -49,7 +50,7 @@ def _lead_values(rng: random.Random, n: int, english: bool) -> dict[str, object]
     }
 
 
-def add_leads(owners: dict[str, tuple[User, Team]], count: int, rng: random.Random) -> list[object]:
+def add_leads(owners: dict[str, tuple[User, Team]], count: int, rng: random.Random) -> list[Lead]:
     """``owners``: team name → (owner, team). A mix of new, working, qualified, disqualified
     and converted leads."""
     from clientela.customers.services.leads import (
@@ -81,7 +82,7 @@ def add_leads(owners: dict[str, tuple[User, Team]], count: int, rng: random.Rand
 
 
 def add_history(
-    users: Sequence[User], account_ids: Sequence[int], leads: Sequence[object], seed: int
+    users: Sequence[User], account_ids: Sequence[int], leads: Sequence[Lead], seed: int
 ) -> int:
     """Activities on the demo's accounts, their contacts and the leads; returns how many."""
     from clientela.activities.demo import add_demo_activities
@@ -89,7 +90,7 @@ def add_history(
 
     accounts = list(Account.objects.filter(pk__in=account_ids).order_by("id"))
     contacts = list(Contact.objects.filter(account_id__in=account_ids).order_by("id"))
-    lead_rows = list(Lead.objects.filter(pk__in=[getattr(x, "pk", 0) for x in leads]))
+    lead_rows = list(Lead.objects.filter(pk__in=[lead.pk for lead in leads]))
     return add_demo_activities(users, accounts, contacts, lead_rows, random.Random(seed))
 
 

@@ -27,11 +27,10 @@ from clientela.customers.services.common import (
     website_field,
 )
 from clientela.customers.services.nested import (
+    bulk_by_mode,
     create_record,
     delete_record,
     primary_columns,
-    run_bulk,
-    split_id,
     update_record,
 )
 from clientela.platform import permissions
@@ -186,15 +185,11 @@ def account_delete(*, actor: User, account_id: Any) -> None:
 
 def account_bulk(*, actor: User, mode: str, items: list[dict[str, Any]]) -> list[Account]:
     """Create or update many accounts atomically; a 422 lists each failing item's errors."""
-    if mode == "create":
-        permissions.require(actor, KEY, "create")
-        return run_bulk(items, lambda item: account_create(actor=actor, values=item))
-    if mode == "update":
-        permissions.require(actor, KEY, "edit")
-
-        def update(item: dict[str, Any]) -> Account:
-            item_id, values = split_id(item)
-            return account_update(actor=actor, account_id=item_id, values=values)
-
-        return run_bulk(items, update)
-    raise ValidationFailed(errors={"mode": [_("Choose create or update.")]})
+    return bulk_by_mode(
+        actor=actor,
+        key=KEY,
+        mode=mode,
+        items=items,
+        create=lambda values: account_create(actor=actor, values=values),
+        update=lambda pk, values: account_update(actor=actor, account_id=pk, values=values),
+    )

@@ -36,11 +36,10 @@ from clientela.customers.services.common import (
     text_field,
 )
 from clientela.customers.services.nested import (
+    bulk_by_mode,
     create_record,
     delete_record,
     primary_columns,
-    run_bulk,
-    split_id,
     update_record,
 )
 from clientela.platform import permissions
@@ -280,15 +279,11 @@ def contact_delete(*, actor: User, contact_id: Any) -> None:
 
 def contact_bulk(*, actor: User, mode: str, items: list[dict[str, Any]]) -> list[Contact]:
     """Create or update many contacts atomically; a 422 lists each failing item's errors."""
-    if mode == "create":
-        permissions.require(actor, KEY, "create")
-        return run_bulk(items, lambda item: contact_create(actor=actor, values=item))
-    if mode == "update":
-        permissions.require(actor, KEY, "edit")
-
-        def update(item: dict[str, Any]) -> Contact:
-            item_id, values = split_id(item)
-            return contact_update(actor=actor, contact_id=item_id, values=values)
-
-        return run_bulk(items, update)
-    raise ValidationFailed(errors={"mode": [_("Choose create or update.")]})
+    return bulk_by_mode(
+        actor=actor,
+        key=KEY,
+        mode=mode,
+        items=items,
+        create=lambda values: contact_create(actor=actor, values=values),
+        update=lambda pk, values: contact_update(actor=actor, contact_id=pk, values=values),
+    )

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from clientela.customers.models import Address, Contact, ContactPoint
 from clientela.customers.services.common import Nested, Point, address_text
 from clientela.customers.services.tags import apply_tags, tag_names
-from clientela.platform import audit, events, registry
+from clientela.platform import audit, events, permissions, registry
 from clientela.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
 from clientela.platform.models import User
-from clientela.platform.services.records import _resolve_ownership
+from clientela.platform.services.records import resolve_ownership
 
 # Run inside the transaction after the record and its rows are written (contacts: memberships).
 Extra = Callable[[Any, bool], None]  # (record, fresh)
@@ -117,9 +117,7 @@ def create_record[M: models.Model](
 ) -> M:
     key = registry.for_model(model).key
     values = dict(values)
-    owner, team = _resolve_ownership(
-        actor, key, values.pop("owner", None), values.pop("team", None)
-    )
+    owner, team = resolve_ownership(actor, key, values.pop("owner", None), values.pop("team", None))
     try:
         with transaction.atomic():
             record = model(**values, owner=owner, team=team)
@@ -150,7 +148,7 @@ def update_record[M: models.Model](
     key = registry.for_model(model).key
     values = dict(values)
     if "owner" in values or "team" in values:
-        owner, team = _resolve_ownership(
+        owner, team = resolve_ownership(
             actor,
             key,
             values.pop("owner", record.owner_id),  # type: ignore[attr-defined]
@@ -225,6 +223,25 @@ def run_bulk[M: models.Model](
                 errors=errors,
             )
     return results
+
+
+def bulk_by_mode[M: models.Model](
+    *,
+    actor: User,
+    key: str,
+    mode: str,
+    items: list[dict[str, Any]],
+    create: Callable[[dict[str, Any]], M],
+    update: Callable[[Any, dict[str, Any]], M],
+) -> list[M]:
+    """A bulk endpoint's ``create`` or ``update`` mode, all items or none."""
+    if mode == "create":
+        permissions.require(actor, key, "create")
+        return run_bulk(items, create)
+    if mode == "update":
+        permissions.require(actor, key, "edit")
+        return run_bulk(items, lambda item: update(*split_id(item)))
+    raise ValidationFailed(errors={"mode": [_("Choose create or update.")]})
 
 
 def split_id(item: dict[str, Any]) -> tuple[Any, dict[str, Any]]:

@@ -17,7 +17,7 @@ from clientela.platform.errors import Conflict, ValidationFailed
 from clientela.platform.models import Scope, Team, User
 
 
-def _resolve_ownership(actor: User, key: str, owner: Any, team: Any) -> tuple[User, Team | None]:
+def resolve_ownership(actor: User, key: str, owner: Any, team: Any) -> tuple[User, Team | None]:
     """Owner and team for a record, refusing ones that would put it outside the actor's sight."""
     scope = permissions.grant_for(actor, key).scope
     owner_obj = (
@@ -58,9 +58,7 @@ def record_create[M: models.Model](*, actor: User, model: type[M], values: dict[
     key = registry.for_model(model).key
     permissions.require(actor, key, "create")
     values = dict(values)
-    owner, team = _resolve_ownership(
-        actor, key, values.pop("owner", None), values.pop("team", None)
-    )
+    owner, team = resolve_ownership(actor, key, values.pop("owner", None), values.pop("team", None))
     with transaction.atomic():
         record = model(**values, owner=owner, team=team)
         record.full_clean(exclude=["owner", "team"], validate_unique=False)
@@ -79,7 +77,7 @@ def record_update[M: models.Model](
     record = permissions.get_for_action(actor, model._default_manager.all(), pk, "edit")
     values = dict(values)
     if "owner" in values or "team" in values:
-        owner, team = _resolve_ownership(
+        owner, team = resolve_ownership(
             actor,
             key,
             values.pop("owner", record.owner_id),  # type: ignore[attr-defined]
