@@ -28,7 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duplicates", choices=["update", "skip", "flag"], default="skip")
     parser.add_argument("--user", help="who imports (default: the first administrator)")
     parser.add_argument("--resume", type=int, metavar="JOB_ID", help="resume a stopped import")
-    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument(
+        "--batch-size", type=int, help="rows per transaction (default: the importer's own)"
+    )
     parser.add_argument("--errors", type=Path, help="write the rejected rows (CSV) here")
 
 
@@ -116,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
                 actor=user,
                 job_id=job_id,
                 resume=args.resume is not None,
-                batch_size=max(100, args.batch_size),
+                **({"batch_size": max(100, args.batch_size)} if args.batch_size else {}),
                 progress=_progress(started),
             )
     except (DomainError, ValueError) as exc:

@@ -47,6 +47,7 @@ MIN_DIGITS = 3
 BROAD = 2000  # SQLite: from this many matches on, walk the list's order instead of the matches
 WORD_RE = re.compile(r"[^\W_]+")
 PHONE_LIKE_RE = re.compile(r"[\d\s+().\-/]+")
+ASCII_NON_DIGITS_RE = re.compile(r"[^0-9]+")
 ALPHABET = string.ascii_lowercase
 FTS_TABLES = {
     "customers_account": "customers_account_fts",
@@ -55,9 +56,38 @@ FTS_TABLES = {
 }
 
 
-def fold(text: str) -> str:
+def fold_reference(text: str) -> str:
+    """The definition of ``fold``: compatibility-decomposed, combining marks dropped, casefolded.
+
+    ``fold`` gives exactly this, faster (a test compares the two on random text).
+    """
     decomposed = unicodedata.normalize("NFKD", text or "")
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+class _FoldTable(dict[int, str]):
+    """Code point → its fold, filled on first sight. Decomposing, dropping combining marks
+    and casefolding each work character by character (the canonical reordering NFKD does only
+    moves combining marks, which are dropped), so folding a text is folding each character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold_reference(chr(code))
+        if code < FOLD_CACHE_LIMIT:  # the scripts names are written in; the rest is not kept
+            self[code] = folded
+        return folded
+
+
+FOLD_CACHE_LIMIT = 0x3400
+_FOLD_TABLE = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("João" → "joao"), the same for writing and for querying."""
+    if not text:
+        return ""
+    if text.isascii():  # ASCII decomposes to itself; its casefold is its lower case
+        return text.lower()
+    return text.translate(_FOLD_TABLE)
 
 
 def words(text: str) -> list[str]:
@@ -66,6 +96,8 @@ def words(text: str) -> list[str]:
 
 
 def digits(text: str) -> str:
+    if text and text.isascii():  # in ASCII only 0-9 are digits
+        return ASCII_NON_DIGITS_RE.sub("", text)
     return "".join(c for c in text or "" if c.isdigit())
 
 

@@ -27,7 +27,7 @@ from clientela.platform.errors import Conflict, NotFound, ValidationFailed
 from clientela.platform.models import User
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
-DEFAULT_BATCH = 2000
+DEFAULT_BATCH = 5000  # rows a transaction; each batch's queries and inserts are in bulk
 RUNNABLE = ("mapped", "failed")
 Progress = Callable[[ImportJob], None]
 

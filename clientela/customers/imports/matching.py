@@ -46,10 +46,11 @@ class Matcher:
         hidden_candidates = wanted.get("external_id", set()) - set(self.existing["external_id"])
         self.hidden_external_ids: set[str] = set()
         if hidden_candidates:
+            everyone = spec.model._default_manager.exclude(external_id="")
             self.hidden_external_ids = set(
-                spec.model._default_manager.filter(external_id__in=hidden_candidates).values_list(
-                    "external_id", flat=True
-                )
+                everyone.filter(external_id__in=hidden_candidates)
+                .order_by()
+                .values_list("external_id", flat=True)
             )
         # Keys this batch gives to records: new ones, and existing ones a row updates (an
         # external id set on an existing record must not be handed to a new one too).
@@ -58,6 +59,10 @@ class Matcher:
     @staticmethod
     def _lookup(visible: Any, kind: str, values: set[str]) -> dict[str, int]:
         found: dict[str, int] = {}
+        if kind == "external_id":
+            # The unique index on external_id leaves out blank ones: saying "not blank" (the
+            # values never are) lets SQLite and PostgreSQL use it instead of reading the table.
+            visible = visible.exclude(external_id="")
         rows = visible.filter(**{f"{kind}__in": values}).order_by("pk").values_list("pk", kind)
         for pk, value in rows:
             key = value.lower() if kind == "email" else value

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.customers import search_index
-from clientela.customers.imports.inserting import insert_rows, insert_values
+from clientela.customers.imports.inserting import RecordFactory, insert_rows, insert_values
 from clientela.customers.imports.specs import CleanRow
 from clientela.customers.models import (
     Account,
@@ -38,17 +38,20 @@ class Writer:
         self.pending_updates = 0
         self.now = timezone.now()
         self.created_accounts: list[int] = []
+        self.build = RecordFactory(
+            self.model,
+            {
+                **ctx.spec.defaults,
+                "owner_id": ctx.owner_id,
+                "team_id": ctx.team_id,
+                "created_at": self.now,
+                "updated_at": self.now,
+            },
+        )
 
     def add(self, number: int, row: CleanRow) -> Model:
         values = {k: v for k, v in row.values.items() if k not in ("owner", "team")}
-        record = self.model(
-            **self.ctx.spec.defaults,
-            **values,
-            owner_id=self.ctx.owner_id,
-            team_id=self.ctx.team_id,
-            created_at=self.now,
-            updated_at=self.now,
-        )
+        record = self.build(values)
         self.new.append((number, record, row))
         return record
 
