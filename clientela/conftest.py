@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -131,6 +132,9 @@ def smtp_server(tmp_path: Any, settings: Any) -> Iterator[Any]:
         def handle_message(self, message: Any) -> None:
             self.messages.append(message)
 
+    # The server's thread logs each session's end at INFO, sometimes after pytest has closed
+    # the captured stream it would write to; its warnings and errors still show.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     handler = Collect()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
