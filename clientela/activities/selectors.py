@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clientela.activities.models import Activity, ActivityKind, ActivityStatus
 from clientela.customers.models import Account, AccountContact, Contact, Lead
+from clientela.platform.errors import NotFound
 from clientela.platform.models import User
 from clientela.platform.permissions import get_visible, team_ids, visible_to
 
@@ -167,3 +168,34 @@ def with_visible_links[T: (list[Activity], Agenda)](actor: User, rows: T) -> T:
             linked = getattr(activity, f"{name}_id")
             setattr(activity, f"shown_{name}", getattr(activity, name) if linked in seen else None)
     return rows
+
+
+LINKS: dict[str, Any] = {"account": Account, "contact": Contact, "lead": Lead}
+CHOICES = 300
+
+
+def link_choices(actor: User, initial: dict[str, Any]) -> dict[str, list[tuple[int, str]]]:
+    """A few hundred visible records per link for the form, plus the chosen one if further down.
+
+    Each model's own ordering is backed by an index (name, or newest first for leads); ordering
+    by ``updated_at`` would sort every visible row, a million contacts on each form load.
+    """
+    choices = {}
+    for name, model in LINKS.items():
+        rows = visible_to(actor, model.objects.all())
+        listed = [(r.pk, str(r)) for r in rows[:CHOICES]]
+        chosen = initial.get(name)
+        if chosen and chosen not in {pk for pk, _label in listed}:
+            record = rows.filter(pk=chosen).first()
+            if record is not None:
+                listed.insert(0, (record.pk, str(record)))
+        choices[name] = listed
+    return choices
+
+
+def link_target(actor: User, data: Any) -> tuple[str, Any]:
+    """The customer record a quick log is for (``?account=``/``contact``/``lead``), if visible."""
+    for name, model in LINKS.items():
+        if str(data.get(name, "")).isdigit():
+            return name, get_visible(actor, model.objects.all(), data[name])
+    raise NotFound()

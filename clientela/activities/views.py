@@ -20,15 +20,14 @@ from django.views.decorators.http import require_POST
 from clientela.activities import selectors, services
 from clientela.activities.forms import ActivityForm, CompleteForm, QuickLogForm
 from clientela.activities.models import Activity, ActivityKind, ActivityStatus
-from clientela.customers.models import Account, Contact, Lead
 from clientela.platform import permissions
-from clientela.platform.errors import FORM_ERRORS, NotFound
+from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.forms import apply_errors
 from clientela.platform.http import AuthedRequest
 from clientela.platform.pagination import paginate
 
 PAGE_SIZE = 50
-LINKS: dict[str, Any] = {"account": Account, "contact": Contact, "lead": Lead}
+LINKS = selectors.LINKS
 FORM_FIELDS = [
     *("kind", "subject", "status", "due_at", "duration_minutes", "reminder_at", "location"),
     *("direction", "account", "contact", "lead", "outcome", "body"),
@@ -80,21 +79,6 @@ def detail(request: AuthedRequest, activity_id: int) -> HttpResponse:
     return render(request, "activities/detail.html", context)
 
 
-def _link_choices(actor: Any, initial: dict[str, Any]) -> dict[str, list[tuple[int, str]]]:
-    """A few hundred visible records per link, plus the chosen one if it is further down."""
-    choices = {}
-    for name, model in LINKS.items():
-        rows = permissions.visible_to(actor, model.objects.all())
-        listed = [(r.pk, str(r)) for r in rows.order_by("-updated_at", "-id")[:300]]
-        chosen = initial.get(name)
-        if chosen and chosen not in {pk for pk, _label in listed}:
-            record = rows.filter(pk=chosen).first()
-            if record is not None:
-                listed.insert(0, (record.pk, str(record)))
-        choices[name] = listed
-    return choices
-
-
 def _initial(request: AuthedRequest, activity: Activity | None) -> dict[str, Any]:
     if activity is not None:
         values = {f: getattr(activity, f) for f in FORM_FIELDS if f not in LINKS}
@@ -117,7 +101,7 @@ def activity_form(request: AuthedRequest, activity_id: int | None = None) -> Htt
     form = ActivityForm(
         request.POST or None,
         initial=initial,
-        link_choices=_link_choices(request.user, initial),
+        link_choices=selectors.link_choices(request.user, initial),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,17 +119,11 @@ def activity_form(request: AuthedRequest, activity_id: int | None = None) -> Htt
     return render(request, "activities/form.html", {"form": form, "activity": activity})
 
 
-def _quick_target(request: AuthedRequest) -> tuple[str, Any]:
-    data = request.POST if request.method == "POST" else request.GET
-    for name, model in LINKS.items():
-        if data.get(name, "").isdigit():
-            return name, permissions.get_visible(request.user, model.objects.all(), data[name])
-    raise NotFound()
-
-
 def quick_log(request: AuthedRequest) -> HttpResponse:
     """The htmx "log a call" form above a customer's timeline; saving refreshes the timeline."""
-    name, record = _quick_target(request)
+    name, record = selectors.link_target(
+        request.user, request.POST if request.method == "POST" else request.GET
+    )
     permissions.require(request.user, "activities.activity", "create")
     form = QuickLogForm(request.POST or None)
     saved = None
