@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Manager, Model, QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -97,7 +97,9 @@ def resolve(record: Model, path: str) -> Any:
             return None
         display = getattr(value, f"get_{part}_display", None)
         value = display() if callable(display) else getattr(value, part, None)
-        if callable(value) and not isinstance(value, Model):
+        if isinstance(value, Manager):  # a many-to-many such as tags: prefetched by the list
+            value = ", ".join(sorted(str(item) for item in value.all()))
+        elif callable(value) and not isinstance(value, Model):
             value = value()
     return value
 

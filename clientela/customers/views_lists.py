@@ -267,8 +267,7 @@ def _export(request: AuthedRequest, kind: Kind, state: ListState, fmt: str) -> H
         actor=request.user,
         object_type=kind.spec.object_type,
         queryset=selectors_lists.record_list(request.user, kind.spec, state),
-        # Tags are a many-to-many list the exporter does not read; every other column goes.
-        columns=[(c.path, str(c.label)) for c in state.columns if not c.prefetch],
+        columns=[(c.path, str(c.label)) for c in state.columns],
         fmt=fmt,
     )
 

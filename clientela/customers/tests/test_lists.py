@@ -337,6 +337,25 @@ def test_export_gives_what_the_list_shows(admin_user, logged_in):
     assert text.splitlines() == ["Name,Country", "Bravo,PT", "Alfa,PT"]
 
 
+def test_export_includes_the_tags_column_without_a_query_per_row(
+    admin_user, logged_in, django_assert_max_num_queries
+):
+    accounts(admin_user, None, ["Alfa", "Bravo", "Charlie"])
+    tags_add(actor=admin_user, records=list(Account.objects.all()), names=["Key", "BR"])
+    browser = logged_in(admin_user)
+
+    with django_assert_max_num_queries(15):
+        response = browser.get("/accounts/", {"columns": "name,tags", "export": "csv"})
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+
+    assert text.splitlines() == [
+        "Name,Tags",
+        'Alfa,"BR, Key"',
+        'Bravo,"BR, Key"',
+        'Charlie,"BR, Key"',
+    ]
+
+
 def test_lead_list_shows_newest_first_and_filters_by_status(admin_user, logged_in):
     first = lead_create(actor=admin_user, values={"company": "Older"})
     lead_create(actor=admin_user, values={"company": "Newer"})
