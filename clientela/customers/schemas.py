@@ -95,7 +95,9 @@ class AccountOut(Schema):
         return _names(obj)
 
 
-class AccountDetailOut(AccountOut):
+class ReachOut(Schema):
+    """The e-mails, phones and addresses every detailed customer record answers with."""
+
     emails: list[PointOut]
     phones: list[PointOut]
     addresses: list[AddressOut]
@@ -111,6 +113,10 @@ class AccountDetailOut(AccountOut):
     @staticmethod
     def resolve_addresses(obj: Any) -> list[Any]:
         return list(obj.addresses.all())
+
+
+class AccountDetailOut(AccountOut, ReachOut):
+    pass
 
 
 class AccountPatch(Schema):
@@ -216,23 +222,8 @@ class ContactOut(Schema):
         return _names(obj)
 
 
-class ContactDetailOut(ContactOut):
-    emails: list[PointOut]
-    phones: list[PointOut]
-    addresses: list[AddressOut]
+class ContactDetailOut(ContactOut, ReachOut):
     accounts: list[MembershipOut]
-
-    @staticmethod
-    def resolve_emails(obj: Any) -> list[dict[str, Any]]:
-        return record_points(obj, "email")
-
-    @staticmethod
-    def resolve_phones(obj: Any) -> list[dict[str, Any]]:
-        return record_points(obj, "phone")
-
-    @staticmethod
-    def resolve_addresses(obj: Any) -> list[Any]:
-        return list(obj.addresses.all())
 
     @staticmethod
     def resolve_accounts(obj: Any) -> list[dict[str, Any]]:
