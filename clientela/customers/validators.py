@@ -83,7 +83,51 @@ def _normalize_phone_cached(value: str, region: str) -> str | None:
     return _normalize_phone(value, region)
 
 
+# Brazilian numbers written the usual ways ("(11) 98765-4321", "11987654321", "+55 11 …"):
+# only digits, spaces, ( ) . - and one leading +.
+BR_PLAIN_RE = re.compile(r"\+?[\d\s().-]+")
+
+
+@lru_cache(maxsize=1)
+def _br_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """phonenumbers' own Brazilian patterns: any valid number, and fixed-line or mobile."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("BR")
+    assert meta is not None and meta.general_desc is not None
+    assert meta.fixed_line is not None and meta.mobile is not None
+    general = meta.general_desc.national_number_pattern
+    types = f"{meta.fixed_line.national_number_pattern}|{meta.mobile.national_number_pattern}"
+    return re.compile(f"(?:{general})"), re.compile(f"(?:{types})")
+
+
+def _fast_br(value: str, region: str) -> str | None:
+    """E.164 for a plainly written Brazilian fixed-line or mobile number, else None ("ask
+    phonenumbers"). Gives phonenumbers' own answer for every number it takes (tested against
+    it); anything unusual (a national or carrier prefix, a leading 55 without +, letters, an
+    extension, another country) is left to the full parser. About 2 µs instead of 25."""
+    if not BR_PLAIN_RE.fullmatch(value):
+        return None
+    digits = NON_DIGITS_RE.sub("", value)
+    if value.startswith("+"):
+        if not digits.startswith("55"):
+            return None
+        digits = digits[2:]
+    elif region != "BR" or digits.startswith("55"):
+        return None
+    if len(digits) not in (10, 11) or digits.startswith(("0", "90")):
+        return None
+    general, types = _br_patterns()
+    if general.fullmatch(digits) and types.fullmatch(digits):
+        return "+55" + digits
+    return None
+
+
 def _normalize_phone(value: str, region: str) -> str | None:
+    if isinstance(value, str) and (fast := _fast_br(value, region)) is not None:
+        return fast
+    return _slow_phone(value, region)
+
+
+def _slow_phone(value: str, region: str) -> str | None:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:

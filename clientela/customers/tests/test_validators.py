@@ -86,3 +86,49 @@ def test_uf_codes():
     assert len(validators.BR_STATES) == 27
     assert validators.is_valid_uf("sp") and validators.is_valid_uf(" DF ")
     assert not validators.is_valid_uf("XX") and not validators.is_valid_uf("São Paulo")
+
+
+DDDS = ("11", "21", "31", "41", "51", "55", "61", "71", "81", "85", "90", "92", "99", "00", "24")
+
+
+def _phone_writings(digits: str) -> list[str]:
+    """The ways people write a number, and some they should not."""
+    return [
+        digits,
+        f"({digits[:2]}) {digits[2:-4]}-{digits[-4:]}",
+        f"+55 {digits[:2]} {digits[2:]}",
+        f"+55{digits}",
+        f"55{digits}",
+        f"0{digits}",
+        f"0 21 {digits}",
+        f"{digits[:2]}.{digits[2:6]}.{digits[6:]}",
+        f"+1 {digits}",
+        f"+ 55 ({digits[:2]}) {digits[2:]}",
+        f"({digits[:2]}){digits[2:]}",
+    ]
+
+
+def test_the_brazilian_fast_path_agrees_with_phonenumbers():
+    """The shortcut answers only where phonenumbers gives the same E.164, in any region."""
+    import random
+
+    rnd = random.Random(5)
+    texts = []
+    for _ in range(1500):
+        length = rnd.choice((8, 9, 10, 11, 11, 12))
+        digits = "".join(rnd.choice("0123456789") for _ in range(length))
+        if length >= 10 and rnd.random() < 0.7:
+            digits = rnd.choice(DDDS) + digits[2:]
+        texts += _phone_writings(digits)
+    answered = 0
+    for region in ("BR", "US", "PT"):
+        for text in texts:
+            fast = validators._fast_br(text, region)
+            if fast is not None:
+                answered += 1
+                assert fast == validators._slow_phone(text, region), (text, region)
+    assert answered > 1000  # the usual writings do take the shortcut
+    assert validators._fast_br("(11) 98765-4321", "BR") == "+5511987654321"
+    assert validators._fast_br("(91) 3222-1234", "BR") == "+559132221234"
+    assert validators._fast_br("0 21 11 98765-4321", "BR") is None  # carrier code: the parser
+    assert validators.normalize_phone("0 21 11 98765-4321") == "+5511987654321"
