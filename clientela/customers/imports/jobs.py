@@ -5,6 +5,8 @@ These are the services the wizard, the API, the command line and the worker task
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -17,17 +19,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.customers.imports import mapping as mappings
-from clientela.customers.imports.batch import Hook, RunContext, Tally, clean_rows
+from clientela.customers.imports.batch import (
+    Hook,
+    Rejected,
+    RunContext,
+    Tally,
+    clean_cells_of,
+    clean_rows,
+    unpack,
+)
 from clientela.customers.imports.batch import run_batch as _run_batch
 from clientela.customers.imports.reading import FileRejected, inspect, iter_table
-from clientela.customers.imports.specs import ImportSpec, spec_for
+from clientela.customers.imports.specs import CleanRow, ImportSpec, spec_for
 from clientela.customers.models import DuplicatePolicy, ImportJob, ImportRowError
-from clientela.platform import permissions
+from clientela.platform import permissions, processes
 from clientela.platform.errors import Conflict, NotFound, ValidationFailed
 from clientela.platform.models import User
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 DEFAULT_BATCH = 5000  # rows a transaction; each batch's queries and inserts are in bulk
+PARALLEL_MIN_ROWS = 20_000  # from this many rows left, a helper process cleans them
 RUNNABLE = ("mapped", "failed")
 Progress = Callable[[ImportJob], None]
 
@@ -247,11 +258,14 @@ def import_run(
         )
     job.refresh_from_db()
     ctx = _context(actor, job, before_commit)
+    batches = _batches(_rows(job, job.position), batch_size)
     try:
-        for index, batch in enumerate(_batches(_rows(job, job.position), batch_size)):
-            _run_batch(ctx, batch, index)
-            if progress is not None:
-                progress(job)
+        with _fewer_collections():
+            cleaned = _cleaned_batches(ctx, batches, (job.total_rows or 0) - job.position)
+            for index, (batch, clean) in enumerate(cleaned):
+                _run_batch(ctx, batch, index, clean)
+                if progress is not None:
+                    progress(job)
     except BaseException as exc:
         _fail(job, exc)
         raise
@@ -259,6 +273,56 @@ def import_run(
     job.save(update_fields=["status", "finished_at"])
     import_delete_file(job)  # the rejected rows are kept in the database; the file is not needed
     return job
+
+
+Cleaned = tuple[list[tuple[int, CleanRow]], Rejected]
+Batch = list[tuple[int, list[str]]]
+
+
+def _cleaned_batches(
+    ctx: RunContext, batches: Iterator[Batch], remaining: int
+) -> Iterator[tuple[Batch, Cleaned | None]]:
+    """Each batch, with its rows cleaned by a helper process when the file is long enough.
+
+    The helper cleans the next batch while this process writes the current one (cleaning is
+    about a third of an import's CPU), so a two-core machine does both at once. The first
+    batch is cleaned here while the helper starts. ``None`` means "clean it in the batch".
+    """
+    limit = int(getattr(settings, "CLIENTELA_IMPORT_PARALLEL_MIN_ROWS", PARALLEL_MIN_ROWS))
+    first = next(batches, None)
+    if first is None:
+        return
+    if remaining < limit or not processes.available():
+        yield first, None
+        for batch in batches:
+            yield batch, None
+        return
+    args = (ctx.spec.slug, ctx.columns, ctx.width)
+    with processes.helper_process() as helper:
+        following = next(batches, None)
+        pending = helper.submit(clean_cells_of, *args, following) if following else None
+        yield first, None
+        while following is not None and pending is not None:
+            current, done = following, pending
+            following = next(batches, None)
+            pending = helper.submit(clean_cells_of, *args, following) if following else None
+            yield current, unpack(done.result())
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while rows are imported.
+
+    A batch allocates a few hundred thousand short-lived dicts and lists; at the default
+    thresholds the collector ran about 4,000 times in a 100,000-row import and, walking the
+    growing set of live objects, took 2.7 of its 30 CPU seconds (0.5 s with these).
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def _fail(job: ImportJob, exc: BaseException) -> None:

@@ -10,11 +10,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import F, Model
+from django.db.models.lookups import In
 
 from clientela.customers.imports.specs import CleanRow, ImportSpec
 from clientela.platform.models import User
 from clientela.platform.permissions import visible_to
+
+
+class PlainIn(In):
+    """``column IN (…)`` for text values already in their stored form.
+
+    Django's ``__in`` prepares each value through the field (about 10 µs a value); a batch
+    looks up 5,000 keys of each kind, a 100,000-row import 400,000 of them.
+    """
+
+    def get_prep_lookup(self) -> Any:
+        return self.rhs
+
+    def batch_process_rhs(self, compiler: Any, connection: Any, rhs: Any = None) -> Any:
+        values = list(self.rhs if rhs is None else rhs)
+        return ["%s"] * len(values), values
 
 
 def row_keys(spec: ImportSpec, row: CleanRow) -> list[tuple[str, str]]:
@@ -48,7 +64,7 @@ class Matcher:
         if hidden_candidates:
             everyone = spec.model._default_manager.exclude(external_id="")
             self.hidden_external_ids = set(
-                everyone.filter(external_id__in=hidden_candidates)
+                everyone.filter(PlainIn(F("external_id"), sorted(hidden_candidates)))
                 .order_by()
                 .values_list("external_id", flat=True)
             )
@@ -63,7 +79,9 @@ class Matcher:
             # The unique index on external_id leaves out blank ones: saying "not blank" (the
             # values never are) lets SQLite and PostgreSQL use it instead of reading the table.
             visible = visible.exclude(external_id="")
-        rows = visible.filter(**{f"{kind}__in": values}).order_by("pk").values_list("pk", kind)
+        rows = (
+            visible.filter(PlainIn(F(kind), sorted(values))).order_by("pk").values_list("pk", kind)
+        )
         for pk, value in rows:
             key = value.lower() if kind == "email" else value
             found.setdefault(key, pk)

@@ -36,6 +36,7 @@ class CleanRow:
     address: dict[str, str] = field(default_factory=dict)
     cells: list[str] = field(default_factory=list)
     keys: list[tuple[str, str]] | None = None  # (kind, value) for matching, computed once
+    document: str | None = None  # search text of the record as the row alone would make it
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class ImportSpec:
     label: str | Promise
     model: type[Model]
     fields: tuple[FieldSpec, ...]
-    clean: Callable[[User, dict[str, str]], CleanRow]
+    clean: Callable[[User | None, dict[str, str]], CleanRow]
     match_keys: tuple[str, ...]
     search_fields: tuple[str, ...]
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -115,7 +116,7 @@ def _split_name(raw: dict[str, str], values: dict[str, Any]) -> None:
             values["last_name"] = last.strip()
 
 
-def clean_contact_row(actor: User, raw: dict[str, str]) -> CleanRow:
+def clean_contact_row(actor: User | None, raw: dict[str, str]) -> CleanRow:
     errors: Errors = {}
     values: dict[str, Any] = {k: raw[k] for k in CONTACT_CORE if raw.get(k)}
     _split_name(raw, values)
@@ -126,7 +127,7 @@ def clean_contact_row(actor: User, raw: dict[str, str]) -> CleanRow:
     return _merge(lambda: clean_contact(actor, values, creating=True), row, errors)
 
 
-def clean_account_row(actor: User, raw: dict[str, str]) -> CleanRow:
+def clean_account_row(actor: User | None, raw: dict[str, str]) -> CleanRow:
     errors: Errors = {}
     values: dict[str, Any] = {k: raw[k] for k in ACCOUNT_CORE if raw.get(k)}
     values.setdefault("name", raw.get("company", ""))
@@ -135,7 +136,7 @@ def clean_account_row(actor: User, raw: dict[str, str]) -> CleanRow:
     return _merge(lambda: clean_account(values, creating=True, actor=actor), row, errors)
 
 
-def clean_lead_row(actor: User, raw: dict[str, str]) -> CleanRow:
+def clean_lead_row(actor: User | None, raw: dict[str, str]) -> CleanRow:
     errors: Errors = {}
     values: dict[str, Any] = {k: raw[k] for k in LEAD_CORE if raw.get(k)}
     _split_name(raw, values)

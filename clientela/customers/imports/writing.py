@@ -38,6 +38,7 @@ class Writer:
         self.pending_updates = 0
         self.now = timezone.now()
         self.created_accounts: list[int] = []
+        self.rows_of: dict[int, CleanRow] = {}  # id(new record) → its row
         self.build = RecordFactory(
             self.model,
             {
@@ -53,6 +54,7 @@ class Writer:
         values = {k: v for k, v in row.values.items() if k not in ("owner", "team")}
         record = self.build(values)
         self.new.append((number, record, row))
+        self.rows_of[id(record)] = row
         return record
 
     def update(self, target: int | Model, row: CleanRow) -> None:
@@ -60,9 +62,10 @@ class Writer:
             self.updates.setdefault(target, []).append(row)
             return
         _apply(target, row)  # a record this batch creates: merge the row into it
-        for _n, record, pending_row in self.new:
-            if record is target and row.company and not pending_row.company:
-                pending_row.company = row.company
+        pending_row = self.rows_of[id(target)]
+        if row.company and not pending_row.company:
+            pending_row.company = row.company
+        pending_row.document = None  # the merged record's text differs from its first row's
         self.pending_updates += 1
 
     def flag(self, target: int | Model, new: Model, kind: str) -> None:
@@ -71,9 +74,12 @@ class Writer:
     def write(self, tally: Tally) -> None:
         self._link_accounts(tally)
         self._write_updates(tally)
-        records = [record for _n, record, _row in self.new]
-        for record in records:
-            record.search_text = _search_text(self.ctx, record)  # type: ignore[attr-defined]
+        records = []
+        for _n, record, row in self.new:
+            # The document cleaned with the row holds unless rows merged into the record.
+            text = row.document if row.document is not None else _search_text(self.ctx, record)
+            record.search_text = text  # type: ignore[attr-defined]
+            records.append(record)
         insert_rows(records)
         self.created_ids = [int(r.pk) for r in records]
         tally.created += len(records)
