@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +19,7 @@ from clientela.customers import search_index
 from clientela.customers.imports.matching import Matcher, row_keys
 from clientela.customers.imports.specs import CleanRow, ImportSpec
 from clientela.customers.imports.writing import Writer
-from clientela.customers.models import Account, Contact, ImportJob, ImportRowError
+from clientela.customers.models import Contact, ImportJob, ImportRowError
 from clientela.platform.errors import ValidationFailed
 from clientela.platform.models import User
 
@@ -106,11 +107,15 @@ def unpack(packed: tuple[list[Any], Rejected]) -> tuple[list[tuple[int, CleanRow
 
 
 def row_document(spec: ImportSpec, row: CleanRow) -> str:
-    """The search text of the record the row would create (its company named as its account)."""
-    record = spec.model(**{k: v for k, v in row.values.items() if k not in ("owner", "team")})
-    if row.company and spec.model is Contact:
-        record.account = Account(name=row.company)  # type: ignore[attr-defined]
-    return search_index.document(record)
+    """The search text of the record the row would create (its company named as its account).
+
+    The document reads attributes only, so a namespace of the row's values stands in for the
+    record: building two model instances a row cost more than the rest of the cleaning.
+    """
+    fields = {k: v for k, v in row.values.items() if k not in ("owner", "team")}
+    if spec.model is Contact:
+        fields["company"] = row.company
+    return search_index.document(SimpleNamespace(**fields))
 
 
 def clean_rows(

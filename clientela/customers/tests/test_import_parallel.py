@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 from django.utils import translation
 
+from clientela.customers import search_index
 from clientela.customers.imports import import_configure, import_create, import_run
 from clientela.customers.imports.batch import clean_cells, clean_cells_of, unpack
 from clientela.customers.imports.jobs import _batches, _cleaned_batches, _context, _rows
@@ -145,6 +146,9 @@ def test_an_import_gives_the_same_records_with_or_without_the_helper(
         job = import_run(actor=admin, job_id=_job(admin, tmp_path).pk, batch_size=8)
         alone = _outcome(job)
     assert helped == alone
+    # the search text cleaned with each row is the one the saved record gives
+    for contact in Contact.objects.select_related("account"):
+        assert contact.search_text == search_index.document(contact)
     assert helped["counts"] == (27, 1, 2)
     assert [n for n, _e in helped["rejected"]] == [8, 12]
     assert helped["rejected"][1][1] == {"tax_id": ["Informe um CPF válido."]}
