@@ -1,4 +1,4 @@
-"""API for activities: CRUD, a filtered keyset list, completing, and iCalendar export."""
+"""API for activities: CRUD, bulk writes, a filtered keyset list, completing, iCalendar export."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from pydantic import Field
 
 from clientela.activities import ics, selectors, services
 from clientela.activities.schemas import (
+    ActivityBulkIn,
+    ActivityBulkOut,
     ActivityIn,
     ActivityOut,
     ActivityPage,
@@ -103,6 +105,18 @@ def list_activities(request: AuthedRequest, params: Query[ActivityQuery]):
 def create_activity(request: AuthedRequest, payload: ActivityIn):
     activity = services.activity_create(actor=request.user, values=_values(payload, partial=False))
     return Status(201, activity)
+
+
+@router.post(
+    "/activities/bulk",
+    response={200: ActivityBulkOut, 201: ActivityBulkOut},
+    summary="Create or update many activities (all or none)",
+)
+def bulk_activities_write(request: AuthedRequest, payload: ActivityBulkIn):
+    """Up to 500 items; any bad one answers 422 with errors keyed ``items.<n>.<field>``."""
+    items = [_values(item, partial=True) for item in payload.items]
+    done = services.activity_bulk(actor=request.user, mode=payload.mode, items=items)
+    return Status(201 if payload.mode == "create" else 200, {"count": len(done), "items": done})
 
 
 @router.get("/activities/{activity_id}", response=ActivityOut, summary="One activity")

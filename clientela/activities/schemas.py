@@ -89,3 +89,20 @@ class CompleteIn(Schema):
 class ActivityPage(Schema):
     items: list[ActivityOut]
     next_cursor: str | None
+
+
+class ActivityBulkItem(ActivityPatch):
+    id: int | None = Field(default=None, description="Required when mode is update.")
+    completed_at: datetime | None = Field(
+        default=None, description="Create mode only: when a done activity was done"
+    )
+
+
+class ActivityBulkIn(Schema):
+    mode: Literal["create", "update"]
+    items: list[ActivityBulkItem] = Field(max_length=500)
+
+
+class ActivityBulkOut(Schema):
+    count: int
+    items: list[ActivityOut]

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 import zoneinfo
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +27,9 @@ from clientela.activities.models import (
     Direction,
 )
 from clientela.customers.models import Account, Contact, Lead
+from clientela.customers.services.nested import bulk_by_mode
 from clientela.platform import audit, events, permissions, registry
-from clientela.platform.errors import Conflict, ValidationFailed
+from clientela.platform.errors import Conflict, NotFound, ValidationFailed
 from clientela.platform.models import User
 from clientela.platform.services.records import record_create, record_delete, record_update
 
@@ -108,8 +110,12 @@ def _clean_times(values: dict[str, Any], errors: Errors) -> None:
         ]
 
 
-def _clean_links(actor: User, values: dict[str, Any]) -> None:
-    """Swap ids for the records; one out of the actor's sight raises NotFound (404)."""
+def _clean_links(actor: User, values: dict[str, Any], current: Activity | None = None) -> None:
+    """Swap ids for the records; one out of the actor's sight raises NotFound (404).
+
+    ``link_type``/``link_id`` are checked together whichever of the two is sent: a new id
+    alone is looked up as a record of the activity's current type.
+    """
     for name, model in LINKS.items():
         if name not in values:
             continue
@@ -119,13 +125,20 @@ def _clean_links(actor: User, values: dict[str, Any]) -> None:
             values[name] = permissions.get_visible(
                 actor, model._default_manager.all(), values[name]
             )
-    if values.get("link_type"):
+    if "link_type" not in values and "link_id" not in values:
+        return
+    link_type = values["link_type"] if "link_type" in values else getattr(current, "link_type", "")
+    link_id = values["link_id"] if "link_id" in values else getattr(current, "link_id", None)
+    if link_type:
         try:
-            linked = registry.get(values["link_type"]).model
+            linked = registry.get(link_type).model
         except KeyError:
             raise ValidationFailed(errors={"link_type": [_("Unknown record type.")]}) from None
-        permissions.get_visible(actor, linked._default_manager.all(), values.get("link_id"))
-    elif "link_type" in values:
+        permissions.get_visible(actor, linked._default_manager.all(), link_id)
+    elif link_id not in (None, ""):
+        message = _("Choose the type of the linked record.")
+        raise ValidationFailed(errors={"link_type": [message]})
+    else:
         values["link_id"] = None
 
 
@@ -161,7 +174,7 @@ def clean_activity(
     _clean_texts(values, errors)
     _clean_choices(values, errors)
     _clean_times(values, errors)
-    _clean_links(actor, values)
+    _clean_links(actor, values, current)
     state = _state(current)
     state.update(values)
     _check_whole(state, errors)
@@ -214,6 +227,60 @@ def activity_update(*, actor: User, activity_id: Any, values: dict[str, Any]) ->
     current = permissions.get_for_action(actor, Activity.objects.all(), activity_id, "edit")
     cleaned = clean_activity(actor, values, current=current)
     return record_update(actor=actor, model=Activity, pk=current.pk, values=cleaned)
+
+
+def _named(field: str, write: Callable[[], Any]) -> Any:
+    """Run ``write``; a bare "not found" it raises is put on ``field`` for the bulk's answer."""
+    try:
+        return write()
+    except NotFound as exc:
+        if exc.errors:
+            raise
+        raise NotFound(exc.message, errors={field: [str(exc.message)]}) from None
+
+
+def _visible(actor: User, model: type[Model], pk: Any, field: str) -> Model:
+    return _named(field, lambda: permissions.get_visible(actor, model._default_manager.all(), pk))
+
+
+def _seen_links(actor: User, values: dict[str, Any]) -> dict[str, Any]:
+    """A bulk item's linked records, looked up through the actor's sight as ``clean_activity``
+    does, first, so that a hidden one is reported on the field that named it."""
+    values = dict(values)
+    for name, model in LINKS.items():
+        if values.get(name) not in (None, "") and not isinstance(values[name], model):
+            values[name] = _visible(actor, model, values[name], f"{name}_id")
+    try:
+        linked = registry.get(values["link_type"]).model if values.get("link_type") else None
+    except (KeyError, TypeError):
+        linked = None  # clean_activity says what is wrong with the type
+    if linked is not None:
+        _visible(actor, linked, values.get("link_id"), "link_id")
+    return values
+
+
+def _bulk_update(actor: User, activity_id: Any, values: dict[str, Any]) -> Activity:
+    if "completed_at" in values:
+        raise ValidationFailed(
+            errors={"completed_at": [_("Only a new activity takes a completion time.")]}
+        )
+    values = _seen_links(actor, values)
+    return _named(
+        "id", lambda: activity_update(actor=actor, activity_id=activity_id, values=values)
+    )
+
+
+def activity_bulk(*, actor: User, mode: str, items: list[dict[str, Any]]) -> list[Activity]:
+    """Create or change up to 500 activities, all or none; each item is checked as the single
+    create or change checks it, and a 422 lists every failing item's errors by index."""
+    return bulk_by_mode(
+        actor=actor,
+        key="activities.activity",
+        mode=mode,
+        items=items,
+        create=lambda values: activity_create(actor=actor, values=_seen_links(actor, values)),
+        update=lambda pk, values: _bulk_update(actor, pk, values),
+    )
 
 
 def activity_complete(

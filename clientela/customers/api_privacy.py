@@ -1,4 +1,4 @@
-"""API for a contact's consents and data-subject requests (export, anonymise).
+"""API for consents (one contact's, or many at once) and data-subject requests (export, anonymise).
 
 These register on the customers router and are imported by ``clientela.api``.
 """
@@ -16,6 +16,8 @@ from clientela.customers.api import router
 from clientela.customers.schemas_leads import (
     AnonymiseIn,
     AnonymiseOut,
+    ConsentBulkIn,
+    ConsentBulkOut,
     ConsentIn,
     ConsentOut,
     ConsentsOut,
@@ -55,6 +57,18 @@ def record_consent(request: AuthedRequest, contact_id: int, payload: ConsentIn):
         201,
         consent_services.consent_record(actor=request.user, contact_id=contact_id, values=values),
     )
+
+
+@router.post(
+    "/consents/bulk",
+    response={201: ConsentBulkOut},
+    summary="Record many consents, each about its contact (all or none)",
+)
+def bulk_consents_write(request: AuthedRequest, payload: ConsentBulkIn):
+    """Up to 500 items; any bad one answers 422 with errors keyed ``items.<n>.<field>``."""
+    items = [item.dict() for item in payload.items]
+    done = consent_services.consent_bulk(actor=request.user, items=items)
+    return Status(201, {"count": len(done), "items": done})
 
 
 @router.get(

@@ -156,6 +156,22 @@ class ConsentOut(Schema):
     recorded_by_id: int | None
 
 
+class ConsentBulkItem(ConsentIn):
+    contact_id: int = Field(description="The contact the consent is about")
+
+
+class ConsentBulkIn(Schema):
+    mode: Literal["create"] = Field(
+        default="create", description="Consents are append-only: create is the only mode."
+    )
+    items: list[ConsentBulkItem] = Field(max_length=500)
+
+
+class ConsentBulkOut(Schema):
+    count: int
+    items: list[ConsentOut]
+
+
 class ConsentStateOut(Schema):
     channel: str
     purpose: str

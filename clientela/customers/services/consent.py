@@ -22,8 +22,9 @@ from clientela.customers.models import (
     ConsentStatus,
     Contact,
 )
+from clientela.customers.services.nested import run_bulk
 from clientela.platform import audit, events, permissions
-from clientela.platform.errors import Conflict, ValidationFailed
+from clientela.platform.errors import Conflict, NotFound, ValidationFailed
 from clientela.platform.models import User
 
 PROOF_FIELDS = {"form": 200, "ip": 45, "user_agent": 500, "text": 5000}
@@ -116,6 +117,27 @@ def consent_record(*, actor: User, contact_id: Any, values: dict[str, Any]) -> C
     }
     events.emit(events.Event("customers.consent.recorded", actor.pk, payload))
     return consent
+
+
+def _record_item(actor: User, item: dict[str, Any]) -> Consent:
+    values = dict(item)
+    contact_id = values.pop("contact_id", None)
+    if contact_id in (None, ""):
+        raise ValidationFailed(errors={"contact_id": [_("This field is required.")]})
+    try:
+        return consent_record(actor=actor, contact_id=contact_id, values=values)
+    except NotFound as exc:
+        raise NotFound(exc.message, errors={"contact_id": [str(exc.message)]}) from None
+
+
+def consent_bulk(*, actor: User, items: list[dict[str, Any]]) -> list[Consent]:
+    """Record up to 500 consents, each about its own contact, all or none.
+
+    Each item is checked as the single ``consent_record`` checks it (a contact out of the
+    actor's sight is "not found" on its ``contact_id``); a 422 lists the errors by index.
+    """
+    permissions.require(actor, "customers.contact", "edit")
+    return run_bulk(items, lambda item: _record_item(actor, item))
 
 
 def contact_set_do_not_contact(*, actor: User, contact_id: Any, value: bool) -> Contact:
