@@ -164,6 +164,31 @@ def test_a_record_of_a_later_app_can_be_linked_by_type_and_id_when_visible(north
     assert (linked.link_type, linked.link_id) == ("customers.account", other.pk)
 
 
+def test_a_new_link_id_alone_is_checked_against_the_current_type(north, south):
+    mine = account_create(actor=north, values={"name": "Acme"})
+    theirs = account_create(actor=south, values={"name": "Theirs"})
+    linked = activity_create(
+        actor=north,
+        values={
+            "kind": "note",
+            "subject": "x",
+            "link_type": "customers.account",
+            "link_id": mine.pk,
+        },
+    )
+
+    with pytest.raises(NotFound):
+        activity_update(actor=north, activity_id=linked.pk, values={"link_id": theirs.pk})
+    with pytest.raises(ValidationFailed) as untyped:
+        activity_create(
+            actor=north, values={"kind": "note", "subject": "x", "account": mine.pk, "link_id": 5}
+        )
+
+    linked.refresh_from_db()
+    assert linked.link_id == mine.pk
+    assert untyped.value.errors == {"link_type": ["Choose the type of the linked record."]}
+
+
 def test_completing_sets_completed_at_and_outcome_once(north):
     account = account_create(actor=north, values={"name": "Acme"})
     task = activity_create(
