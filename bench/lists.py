@@ -20,7 +20,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import CPU_MS, actors, header, setup_django, summary, timed
+from scale import CPU_MS, actors, header, load_average, percentile, setup_django, summary, timed
+from server_cpu import backend_pid, cpu_ms
 
 PAGES = {  # url name or path
     "contacts_page": "customers:contact_list",
@@ -32,6 +33,10 @@ PAGES = {  # url name or path
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20, help="requests per case (default 20)")
+    parser.add_argument(
+        "--actor", choices=("admin", "rep"), action="append", help="only this actor (repeatable)"
+    )
+    parser.add_argument("--term", action="append", help="only this search case (repeatable)")
     return parser.parse_args(argv)
 
 
@@ -70,19 +75,34 @@ def client_for(user: Any) -> Any:
 
 
 def measure_case(client: Any, path: str, term: str, repeat: int) -> dict[str, Any]:
+    """Wall and CPU percentiles of ``repeat`` requests; "total_cpu" adds the local PostgreSQL
+    backend's CPU to this thread's (on SQLite the thread's CPU already includes the database)."""
+    from django.db import connection
+
     params = {"q": term} if term else {}
     first = client.get(path, params)
     if first.status_code != 200:
         raise SystemExit(f"GET {path} {params} answered {first.status_code}")
     samples = []
     cpu = []
+    total = []
     for _ in range(repeat):
+        pid = backend_pid(connection)
+        before = cpu_ms(pid)
         ms, response = timed(lambda: client.get(path, params))
+        after = cpu_ms(pid)
         if response.status_code != 200:
             raise SystemExit(f"GET {path} {params} answered {response.status_code}")
         samples.append(ms)
         cpu.append(CPU_MS[-1])
-    return summary(samples, cpu)
+        server = 0.0 if before is None or after is None else after - before
+        total.append(CPU_MS[-1] + server)
+    figures = summary(samples, cpu)
+    ordered = sorted(total)
+    figures.update(
+        total_cpu_p50_ms=percentile(ordered, 50), total_cpu_p95_ms=percentile(ordered, 95)
+    )
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
 
     paths = {page: name if name.startswith("/") else reverse(name) for page, name in PAGES.items()}
     report["paths"] = paths
+    if args.term:
+        terms = {kind: term for kind, term in terms.items() if kind in args.term}
     for role, user in actors().items():
+        if args.actor and role not in args.actor:
+            continue
         client = client_for(user)
         report[role] = {
             page: {
@@ -103,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             for page, path in paths.items()
         }
+        report[role]["load_average_1m_after"] = load_average()
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 

@@ -1,7 +1,8 @@
 """What customers contributes to the shell: global search hits and dashboard figures.
 
-The search providers read through ``search_index.search`` on a ``visible_to`` queryset, so the
-actor's owner/team filter is part of the same SQL statement as the full-text match.
+The search providers read through ``search_index.search_page`` on a ``visible_to`` queryset and
+take their first hits as the lists take their first page (``ListSpec.page``): a team-scoped
+actor's candidates come one visibility branch at a time, and the rows from ``visible_to``.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from typing import Any
 
 from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import QuerySet
 from django.db.models.signals import post_migrate
 from django.tasks import task
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from clientela.customers import search_index, selectors
-from clientela.customers.models import Account, Contact, Lead
+from clientela.customers import lists, search_index, selectors
+from clientela.platform.listing import ListSpec, visibility_branches
 from clientela.platform.models import User
+from clientela.platform.pagination import Page
 from clientela.platform.permissions import visible_to
 from clientela.platform.scheduler import periodic
 from clientela.platform.search import Figure, Hit, ResultGroup
@@ -25,20 +28,40 @@ from clientela.platform.search import Figure, Hit, ResultGroup
 HITS = 10
 
 
+def _first_hits(actor: User, spec: ListSpec, query: str, *fields: str) -> list[Any]:
+    """The first ``HITS`` visible matches in the list's default order, read as the list reads
+    its first page: for a team-scoped actor, one part per visibility branch (own records,
+    each team's) on its own index, then the rows by id from ``visible_to``. The owner-or-team
+    OR in one statement made PostgreSQL intersect the matches with a bitmap of the whole team,
+    or walk the global name index for four times the rows (docs/decisions/0002-search.md)."""
+    everything = spec.model._default_manager.all()
+    state = spec.parse({})
+    branches = visibility_branches(actor, spec.model)
+
+    def read(visible: QuerySet[Any], unscoped: QuerySet[Any]) -> Page[Any]:
+        return spec.page(
+            visible.only(*fields), state, limit=HITS, branches=branches, unscoped=unscoped
+        )
+
+    return search_index.search_page(visible_to(actor, everything), everything, query, read).items
+
+
 def search_accounts(actor: User, query: str) -> ResultGroup:
-    accounts = search_index.search(visible_to(actor, Account.objects.all()), query)
+    accounts = _first_hits(actor, lists.ACCOUNTS, query, "id", "name", "tax_id", "email")
     hits = [
         Hit(a.name, a.tax_id or a.email, reverse("customers:account_detail", args=[a.pk]))
-        for a in accounts.only("id", "name", "tax_id", "email")[:HITS]
+        for a in accounts
     ]
     return ResultGroup(_("Accounts"), hits)
 
 
 def search_contacts(actor: User, query: str) -> ResultGroup:
-    contacts = search_index.search(visible_to(actor, Contact.objects.all()), query)
+    contacts = _first_hits(
+        actor, lists.CONTACTS, query, "id", "first_name", "last_name", "email", "phone"
+    )
     hits = [
         Hit(str(c), c.email or c.phone, reverse("customers:contact_detail", args=[c.pk]))
-        for c in contacts.only("id", "first_name", "last_name", "email", "phone")[:HITS]
+        for c in contacts
     ]
     return ResultGroup(_("Contacts"), hits)
 
@@ -51,9 +74,9 @@ def _lead_url(lead_id: int) -> str | None:
 
 
 def search_leads(actor: User, query: str) -> ResultGroup:
-    leads = search_index.search(visible_to(actor, Lead.objects.all()), query)
+    fields = ("id", "first_name", "last_name", "company", "email", "created_at")
     hits = []
-    for lead in leads.only("id", "first_name", "last_name", "company", "email")[:HITS]:
+    for lead in _first_hits(actor, lists.LEADS, query, *fields):
         url = _lead_url(lead.pk)
         if url is None:
             break

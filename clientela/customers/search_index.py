@@ -12,9 +12,14 @@ PostgreSQL's ``simple`` parser cut them the same way.
 ``search(queryset, query)`` narrows a (visibility-scoped) queryset in the same SQL statement:
 
 - SQLite: ``id IN (SELECT rowid FROM <table>_fts WHERE … MATCH …)``, an FTS5 external-content
-  table kept by triggers (migration 0004);
+  table kept by triggers (migration 0004); with many matches the list's ordering index is
+  walked and each row checked against the matches, or by one seek in the FTS index;
 - PostgreSQL: ``search_vector @@ to_tsquery('simple', …)``, a stored generated column
-  ``to_tsvector('simple', search_text)`` with a GIN index (migration 0004).
+  ``to_tsvector('simple', search_text)`` with a GIN index that also holds the owner and the
+  team (migrations 0004 and 0006); a rare query of several words reads its ids from it first.
+
+``search_page(queryset, unscoped, query, read)`` is the same search for a first page read per
+visibility branch (the lists' ``ListSpec.page``), deciding the typo fallback on that page.
 
 Every word is a prefix query (a word of two characters only when it is the last one); when
 nothing matches, each word of four letters or more that no record has is widened to the words
@@ -26,16 +31,19 @@ input can be read as an operator.
 
 from __future__ import annotations
 
+import json
 import re
 import string
 import time
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.db import connections
 from django.db.models import BooleanField, F, Func, IntegerField, Model, QuerySet
 from django.db.models.expressions import RawSQL
+
+from clientela.platform.pagination import Page
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
@@ -45,6 +53,12 @@ MIN_FUZZY_CHARS = 4
 MAX_FUZZY_CHARS = 20  # a longer word (an e-mail address) is not widened: ~50 variants a letter
 MIN_DIGITS = 3
 BROAD = 2000  # SQLite: from this many matches on, walk the list's order instead of the matches
+# SQLite: from this many matches on, check each walked row by one seek in the FTS index (when
+# the words allow it) instead of building the set of matches first: a seek costs ~15 µs a row,
+# the set ~0.15 µs a match ("da": 235,531 contacts, 47 ms as a set, 2.4 ms by seeks; 34,104
+# accounts, 5.5 ms as a set, 15 ms by seeks, where the matches gather late in name order).
+DENSE = 100_000
+INLINE_IDS = 900  # SQLite: at most this many rowids go into the query (999 variables before 3.32)
 WORD_RE = re.compile(r"[^\W_]+")
 PHONE_LIKE_RE = re.compile(r"[\d\s+().\-/]+")
 ASCII_NON_DIGITS_RE = re.compile(r"[^0-9]+")
@@ -155,7 +169,11 @@ def document(record: Any) -> str:
 
 # --- the engines (created by migration 0004, checked again after every migrate) -----------
 
-FTS5_OPTIONS = "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'"
+FTS5_PREFIXES = (2, 3)  # prefix lengths FTS5 keeps an index for: one seek answers them
+FTS5_OPTIONS = (
+    "tokenize = 'unicode61 remove_diacritics 2', "
+    f"prefix = '{' '.join(str(size) for size in FTS5_PREFIXES)}'"
+)
 
 
 def _sqlite_statements(table: str, fts: str) -> dict[str, str]:
@@ -192,20 +210,40 @@ def _ensure_sqlite(connection: Any, rebuild: bool) -> None:
                 cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
 
 
+SCOPED_GIN = "gin (owner_id, team_id, search_vector)"  # migration 0006; needs btree_gin
+
+
 def _ensure_postgresql(connection: Any) -> None:
     """A stored ``search_vector`` column (generated from ``search_text``, unknown to the
-    models) and its GIN index: filtering a walked index on a stored vector costs ~1 µs a row,
-    recomputing ``to_tsvector`` costs tens (docs/decisions/0002-search.md)."""
+    models) and its GIN index, which also holds the owner and the team (``btree_gin``): a
+    rep's search reads its matches from the index alone. Filtering a walked index on a stored
+    vector costs ~1 µs a row, recomputing ``to_tsvector`` costs tens
+    (docs/decisions/0002-search.md)."""
     with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
         for table in FTS_TABLES:
             cursor.execute(
                 f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vector tsvector "
                 "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_text)) STORED"
             )
             cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS {table}_search_tsv ON {table} "
-                "USING gin (search_vector)"
+                f"CREATE INDEX IF NOT EXISTS {table}_search_tsv ON {table} USING {SCOPED_GIN}"
             )
+
+
+def sql_search_index(vendor: str, *, scoped: bool) -> list[str]:
+    """PostgreSQL: replace each search index by the one over the owner, the team and the
+    vector (``scoped``), or back by the one over the vector alone (migration 0006)."""
+    if vendor != "postgresql":
+        return []
+    using = SCOPED_GIN if scoped else "gin (search_vector)"
+    statements = ["CREATE EXTENSION IF NOT EXISTS btree_gin"] if scoped else []
+    for table in FTS_TABLES:
+        statements += [
+            f"DROP INDEX IF EXISTS {table}_search_tsv",
+            f"CREATE INDEX {table}_search_tsv ON {table} USING {using}",
+        ]
+    return statements
 
 
 def ensure_engine(connection: Any, *, rebuild: bool = False) -> None:
@@ -334,6 +372,8 @@ class _TsMatch(Func):
 
 
 FUZZY_CAP = 5000  # PostgreSQL: the typo query's matches taken from the GIN index
+FEW = 1000  # PostgreSQL: a query of several words expected to match at most this many: ids first
+_PG_MATCH = "search_vector @@ to_tsquery('simple'::regconfig, %s)"
 
 
 def _pg_index_ids(using: str, table: str, query: str, limit: int) -> list[int]:
@@ -343,10 +383,7 @@ def _pg_index_ids(using: str, table: str, query: str, limit: int) -> list[int]:
     (or walks the list's ordering index) evaluating the query row by row: seconds at a million
     rows. Here the plan can only read the index; the few ids then go to the caller's query.
     """
-    sql = (
-        f"SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple'::regconfig, %s) "  # noqa: S608
-        f"LIMIT {int(limit)}"
-    )
+    sql = f"SELECT id FROM {table} WHERE {_PG_MATCH} LIMIT {int(limit)}"  # noqa: S608
     with connections[using].cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         try:
@@ -356,47 +393,136 @@ def _pg_index_ids(using: str, table: str, query: str, limit: int) -> list[int]:
             cursor.execute("RESET enable_seqscan")
 
 
-def _sqlite_matches(using: str, fts: str, match: str) -> int:
-    """How many records match, counted up to ``BROAD`` (cheap: the FTS index alone)."""
-    sql = f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH %s LIMIT {BROAD})"  # noqa: S608
+def _sqlite_matches(using: str, fts: str, match: str, cap: int = BROAD) -> int:
+    """How many records match, counted up to ``cap`` (cheap: the FTS index alone)."""
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH %s LIMIT {int(cap)})"  # noqa: S608
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [match])
         return int(cursor.fetchone()[0])
 
 
-def _sqlite_narrow[M: Model](
-    queryset: QuerySet[M], fts: str, terms: list[str], widen: Collection[str]
-) -> tuple[QuerySet[M], bool]:
-    """Few matches: look them up by rowid. Many: keep them as a set the rows are checked
-    against (``+id`` cannot use the primary key), so SQLite walks the list's ordering index
-    and stops at the page's end instead of reading and sorting every match."""
+def _seekable(terms: list[str], widen: Collection[str]) -> bool:
+    """Whether FTS5 can check one row against every word by seeking in a single doclist: a
+    whole word, or a prefix of exactly the lengths of the ``prefix = '2 3'`` index. A longer
+    prefix ("joao"*) merges the doclists of every word it begins, for each row it checks."""
+    return not widen and all(
+        not _is_prefix(terms, index) or len(term) in FTS5_PREFIXES
+        for index, term in enumerate(terms)
+    )
+
+
+class _FtsHas(Func):
+    """``EXISTS (SELECT 1 FROM <fts> WHERE <fts> MATCH %s AND rowid = <row's id>)``: each row
+    SQLite reads from the list's ordering index is checked with one seek in the FTS index, so
+    a page of a dense prefix ("da": a quarter of the rows) reads ~200 rows and no set."""
+
+    output_field = BooleanField()
+
+    def __init__(self, fts: str, match: str) -> None:
+        super().__init__(F("pk"))
+        self._fts = fts
+        self._match = match
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        column, params = compiler.compile(self.source_expressions[0])
+        fts = self._fts  # a name from FTS_TABLES only
+        sql = f"EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH %s AND rowid = {column})"  # noqa: S608
+        return sql, (self._match, *params)
+
+
+type Narrowing = Callable[[QuerySet[Any]], QuerySet[Any]]
+
+
+def _sqlite_narrowing(
+    using: str, fts: str, terms: list[str], widen: Collection[str]
+) -> tuple[Narrowing, bool]:
+    """Few matches: their rowids, read once, looked up by key (a page read per visibility
+    branch would otherwise run the FTS query once per branch and once more for its rows: a
+    typo's hundreds of words cost ~30 ms each time); beyond ``INLINE_IDS``, by a subquery.
+    Many: walk the list's ordering index and
+    check each row, so SQLite stops at the page's end instead of reading and sorting every
+    match. A row is checked by one seek in the FTS index when every word allows it
+    (``_seekable``) and matches are dense; otherwise against the set of matches (``+id``
+    cannot use the primary key)."""
     match = fts5_query(terms, widen)  # letters and digits in quotes: never an operator
-    found = _sqlite_matches(queryset.db, fts, match)
     subquery = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608
-    if found < BROAD:
-        return queryset.filter(pk__in=RawSQL(subquery, (match,))), found > 0  # noqa: S611
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"{subquery} LIMIT {BROAD}", [match])
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) < BROAD:
+        if len(ids) <= INLINE_IDS:
+            return lambda records: records.filter(pk__in=ids), bool(ids)
+        return lambda records: records.filter(pk__in=RawSQL(subquery, (match,))), True  # noqa: S611
+    if _seekable(terms, widen) and _sqlite_matches(using, fts, match, DENSE) >= DENSE:
+        return lambda records: records.filter(_FtsHas(fts, match)), True
     unindexed = Func(F("pk"), template="+%(expressions)s", output_field=IntegerField())
-    rows = RawSQL(subquery, (match,))  # noqa: S611
-    narrowed: QuerySet[M] = queryset.alias(search_rowid=unindexed)  # type: ignore[assignment]
-    return narrowed.filter(search_rowid__in=rows), True
+
+    def walk(records: QuerySet[Any]) -> QuerySet[Any]:
+        rows = RawSQL(subquery, (match,))  # noqa: S611
+        return records.alias(search_rowid=unindexed).filter(search_rowid__in=rows)
+
+    return walk, True
+
+
+def _pg_estimate(using: str, table: str, query: str) -> float:
+    """The planner's estimate of the matches (planning only, nothing is read)."""
+    sql = f"EXPLAIN (FORMAT JSON) SELECT id FROM {table} WHERE {_PG_MATCH}"  # noqa: S608
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [query])
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def _pg_narrowing(
+    using: str, table: str, terms: list[str], ids_first: bool
+) -> tuple[Narrowing, bool | None]:
+    """With ``ids_first`` (``search_page``), a query of several words that few records match
+    has its ids read from the GIN index once; the branches then look them up by key. Otherwise
+    the match stays a filter the planner may check while walking the list's index (a broad
+    prefix), or scan the index for, once per visibility branch (docs/decisions/0002-search.md).
+    ``search`` keeps the filter: the lists call it twice a page, and when the planner's
+    estimate was too low (it takes the words as independent: "da" & "mata") each call would
+    scan the index once for nothing."""
+    match = tsquery(terms)
+    if ids_first and len(terms) > 1 and _pg_estimate(using, table, match) <= FEW:
+        ids = _pg_index_ids(using, table, match, FEW + 1)
+        if len(ids) <= FEW:
+            return lambda records: records.filter(pk__in=ids), bool(ids)
+    return lambda records: records.filter(_TsMatch(match)), None
+
+
+def _narrowing(
+    queryset: QuerySet[Any], terms: list[str], widen: Collection[str] = (), ids_first: bool = False
+) -> tuple[Narrowing, bool | None]:
+    """How to narrow any queryset of ``queryset``'s model to the terms, and whether anything
+    matched (None: not known yet). The plan is chosen once (SQLite counts, a PostgreSQL typo
+    reads its ids) and applies alike to the visible records and to the unscoped ones."""
+    vendor = connections[queryset.db].vendor
+    table = queryset.model._meta.db_table
+    if vendor == "postgresql" and widen:
+        ids = _pg_index_ids(queryset.db, table, tsquery(terms, widen), FUZZY_CAP)
+        return lambda records: records.filter(pk__in=ids), bool(ids)
+    if vendor == "postgresql":
+        return _pg_narrowing(queryset.db, table, terms, ids_first)
+    if vendor == "sqlite" and table in FTS_TABLES:
+        return _sqlite_narrowing(queryset.db, FTS_TABLES[table], terms, widen)
+
+    def contains(records: QuerySet[Any]) -> QuerySet[Any]:
+        for term in terms:  # any other database: substring match on the folded text
+            records = records.filter(search_text__contains=term)
+        return records
+
+    return contains, None
 
 
 def _narrow[M: Model](
     queryset: QuerySet[M], terms: list[str], widen: Collection[str] = ()
 ) -> tuple[QuerySet[M], bool | None]:
     """The narrowed queryset and whether anything matched (None: not known yet)."""
-    vendor = connections[queryset.db].vendor
-    table = queryset.model._meta.db_table
-    if vendor == "postgresql" and widen:
-        ids = _pg_index_ids(queryset.db, table, tsquery(terms, widen), FUZZY_CAP)
-        return queryset.filter(pk__in=ids), bool(ids)
-    if vendor == "postgresql":
-        return queryset.filter(_TsMatch(tsquery(terms))), None
-    if vendor == "sqlite" and table in FTS_TABLES:
-        return _sqlite_narrow(queryset, FTS_TABLES[table], terms, widen)
-    for term in terms:  # any other database: substring match on the folded text
-        queryset = queryset.filter(search_text__contains=term)
-    return queryset, None
+    narrowing, found = _narrowing(queryset, terms, widen)
+    return narrowing(queryset), found
 
 
 def search[M: Model](queryset: QuerySet[M], query: str) -> QuerySet[M]:
@@ -417,6 +543,38 @@ def search[M: Model](queryset: QuerySet[M], query: str) -> QuerySet[M]:
         return strict
     unknown = [term for term in terms if _fuzzy(term) and not _known(queryset, term)]
     return _narrow(queryset, terms, unknown)[0] if unknown else strict
+
+
+def search_page[M: Model](
+    queryset: QuerySet[M],
+    unscoped: QuerySet[M],
+    query: str,
+    read: Callable[[QuerySet[M], QuerySet[M]], Page[M]],
+) -> Page[M]:
+    """The first page of ``search(queryset, query)``, read by ``read(visible, unscoped)``.
+
+    ``unscoped`` is the same records without the visibility filter, narrowed by the very same
+    plan: a team-scoped page reads its candidates from it one visibility branch at a time and
+    its rows from the visible side by id (``ListSpec.page``). Where ``search`` asks the
+    database whether any visible record matches before it reads (PostgreSQL), which runs the
+    search index once more, the page answers that itself: only an empty first page of a query
+    with a word of four letters or more is read again with the typo widening, as ``search``
+    would have decided.
+    """
+    terms = query_terms(query)
+    if not terms:
+        if not (query or "").strip():
+            return read(queryset, unscoped)
+        return read(queryset.none(), unscoped.none())
+    narrowing, found = _narrowing(queryset, terms, ids_first=True)
+    page = read(narrowing(queryset), narrowing(unscoped))
+    if page.items or found or not any(_fuzzy(term) for term in terms):
+        return page
+    unknown = [term for term in terms if _fuzzy(term) and not _known(queryset, term)]
+    if not unknown:
+        return page
+    widened, _found = _narrowing(queryset, terms, unknown)
+    return read(widened(queryset), widened(unscoped))
 
 
 def _known(queryset: QuerySet[Any], term: str) -> bool:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import BigIntegerField, Model, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -300,18 +300,22 @@ class ListSpec:
     ) -> Page[M]:
         """One keyset page; the cursor carries its sort, and one from another sort is refused.
 
-        ``branches`` (see ``visibility_branches``) split the visible ``queryset`` into parts
+        ``branches`` (see ``visibility_branches``) split what the actor may see into parts
         that each walk their own index in sort order (an OR of owner and team makes databases
-        collect and sort every visible row instead). The page is then read from ``unscoped``
-        (the same filters without the visibility OR) by the ids those visible parts gave, so
-        the database looks the rows up by key and orders them with its own collation.
+        collect and sort every visible row instead). Each part is read from ``unscoped`` (the
+        same filters and search without the visibility OR): with the OR repeated beside the
+        part's own condition, the planner multiplies the two selectivities, expects a few
+        rows, and runs the search index once per part instead of walking the part's index
+        (docs/decisions/0002-search.md). The page is then read from the visible ``queryset``
+        by the ids the parts gave: the database looks those rows up by key, ``visible_to``
+        still decides what is shown, and the rows are ordered with its own collation.
         """
         inner = _inner_cursor(state)
         ordering = state.sort.ordering
         bound = _leading_bound(ordering, inner) if inner else Q()
         if len(branches) > 1 and unscoped is not None:
-            candidates = _candidates(queryset.filter(bound), ordering, inner, limit, branches)
-            queryset = unscoped.filter(pk__in=candidates)
+            candidates = _candidates(unscoped.filter(bound), ordering, inner, limit, branches)
+            queryset = queryset.filter(pk__in=candidates)
         else:
             queryset = queryset.filter(bound)
         page = paginate(queryset, ordering=ordering, cursor=inner, limit=limit)
@@ -355,19 +359,19 @@ def _leading_bound(ordering: Sequence[str], inner: str) -> Q:
 
 
 def _candidates(
-    visible: QuerySet[Any],
+    records: QuerySet[Any],
     ordering: Sequence[str],
     inner: str | None,
     limit: int,
     branches: Sequence[Q],
 ) -> set[Any]:
-    """The ids that can be on the page: the first ``limit + 1`` of each visible branch."""
-    bare = visible.select_related(None).prefetch_related(None)
+    """The ids that can be on the page: the first ``limit + 1`` of each branch."""
+    bare = records.select_related(None).prefetch_related(None)
     fields = ["pk", *(f.lstrip("-") for f in ordering)]
     pks: set[Any] = set()
     for branch in branches:
         part = paginate(
-            bare.filter(branch).only(*fields), ordering=ordering, cursor=inner, limit=limit
+            bare.filter(branch).only(*fields), ordering=ordering, cursor=inner, limit=limit + 1
         )
         pks.update(row.pk for row in part.items)
     return pks
@@ -384,7 +388,23 @@ def visibility_branches(actor: User, model: type[Model]) -> list[Q]:
     teams = permissions.team_ids(actor)
     if not teams or len(teams) > MAX_BRANCH_TEAMS:
         return []
-    return [Q(owner_id=actor.pk), *(Q(team_id=team) for team in teams)]
+    return [Q(owner_id=BigInt(actor.pk)), *(Q(team_id=BigInt(team)) for team in teams)]
+
+
+class BigInt(Value):
+    """An id typed as the ``bigint`` of the key columns (``5::bigint`` on PostgreSQL).
+
+    A plain ``5`` is an ``integer``, and ``owner_id = 5`` is then a cross-type comparison that
+    only B-tree operator families know: a GIN index over ``(owner_id, team_id, …)`` (the
+    ``btree_gin`` extension, as an app's search index may be) serves ``owner_id = 5::bigint``.
+    """
+
+    def __init__(self, value: int) -> None:
+        super().__init__(int(value), output_field=BigIntegerField())
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = self.as_sql(compiler, connection, **extra)
+        return f"{sql}::bigint", params
 
 
 def cell(record: Model, column: Column) -> Any:
