@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clientela.customers.search_index import document, refresh
-from clientela.platform.models import OwnedModel, Tag
+from clientela.platform.models import OwnedModel, Tag, owner_field, team_field
 
 
 def _with_search_text(record: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +75,9 @@ class Industry(models.TextChoices):
 
 
 class Account(OwnedModel):
+    # The indexes in Meta begin with owner and with team: no single-column ones.
+    owner = owner_field(db_index=False)
+    team = team_field(db_index=False)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12, choices=AccountKind, default="company")
     tax_id = models.CharField(_("tax id"), max_length=32, blank=True)
@@ -178,6 +181,9 @@ class Education(models.TextChoices):
 
 
 class Contact(OwnedModel):
+    # The indexes in Meta begin with owner and with team: no single-column ones.
+    owner = owner_field(db_index=False)
+    team = team_field(db_index=False)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -403,6 +409,9 @@ LEAD_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
 
 
 class Lead(OwnedModel):
+    # The indexes in Meta begin with owner and with team: no single-column ones.
+    owner = owner_field(db_index=False)
+    team = team_field(db_index=False)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     company = models.CharField(_("company"), max_length=200, blank=True)
