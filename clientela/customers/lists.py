@@ -110,7 +110,13 @@ CONTACTS = register(
             UPDATED,
         ),
         filters=(
-            Filter("account", _("Account"), FilterKind.REFERENCE, "account_id"),
+            Filter(
+                "account",
+                _("Account"),
+                FilterKind.REFERENCE,
+                "account_id",
+                target="customers.account",
+            ),
             Filter(
                 "language", _("Language"), FilterKind.CHOICE, "language", tuple(settings.LANGUAGES)
             ),

@@ -97,3 +97,28 @@ def filter_options(actor: User) -> dict[str, Any]:
         "teams": list(teams[:200]),
         "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:200]),
     }
+
+
+REFERENCE_CHOICES = 10
+
+
+def _reference_model(target: str) -> type[Model]:
+    from clientela.platform import registry
+
+    return registry.get(target).model
+
+
+def reference_label(actor: User, target: str, pk: int) -> str:
+    """The name of a filter's picked record, or "" when it is unknown or out of the actor's sight
+    (the page then shows nothing of it)."""
+    record = visible_to(actor, _reference_model(target)._default_manager.filter(pk=pk)).first()
+    return str(record) if record is not None else ""
+
+
+def reference_choices(actor: User, target: str, query: str) -> list[tuple[int, str]]:
+    """Up to ten records the actor may see matching ``query``, for a filter's picker."""
+    query = query.strip()[:100]
+    if not query:
+        return []
+    records = search(visible_to(actor, _reference_model(target)._default_manager.all()), query)
+    return [(int(r.pk), str(r)) for r in records[:REFERENCE_CHOICES]]

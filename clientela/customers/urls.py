@@ -27,6 +27,11 @@ urlpatterns = [
         "contacts/<int:contact_id>/privacy/", views_privacy.contact_privacy, name="contact_privacy"
     ),
     path("lists/<slug:kind_key>/bulk/", views_lists.bulk_action_view, name="bulk_action"),
+    path(
+        "lists/<slug:kind_key>/choices/<slug:filter_key>/",
+        views_lists.reference_choices,
+        name="reference_choices",
+    ),
     path("lists/<slug:kind_key>/views/", views_lists.saved_view_save, name="saved_view_save"),
     path(
         "lists/<slug:kind_key>/views/<int:view_id>/delete/",

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -23,6 +23,7 @@ from clientela.platform import permissions
 from clientela.platform.errors import DomainError, PermissionDenied, ValidationFailed
 from clientela.platform.http import AuthedRequest
 from clientela.platform.listing import Column, FilterKind, ListSpec, ListState, cell
+from clientela.platform.models import User
 from clientela.platform.services import saved_views
 from clientela.platform.templatetags.clientela import phone
 
@@ -203,7 +204,7 @@ def _context(
         "errors": errors,
         "error_list": [f"{k}: {m}" for k, msgs in errors.items() for m in msgs],
         "query": state.query,
-        "filters": [_filter_field(f, state, options) for f in spec.filters],
+        "filters": [_filter_field(request.user, kind, f, state, options) for f in spec.filters],
         "headers": _headers(spec, state),
         "columns_all": [{"column": c, "shown": c.key in shown} for c in spec.columns],
         "sorts": spec.sorts,
@@ -238,8 +239,19 @@ def _has_url(name: str) -> bool:
     return True
 
 
-def _filter_field(item: Any, state: ListState, options: dict[str, Any]) -> dict[str, Any]:
+def _filter_field(
+    actor: User, kind: Kind, item: Any, state: ListState, options: dict[str, Any]
+) -> dict[str, Any]:
     """What the filter form needs for one filter: its inputs, current values and choices."""
+    picker: dict[str, str] = {}
+    if item.kind == FilterKind.REFERENCE and item.target:
+        picked = state.filters.get(item.key)
+        label = selectors_lists.reference_label(actor, item.target, picked) if picked else ""
+        picker = {
+            "url": reverse("customers:reference_choices", args=[kind.key, item.key]),
+            # the picker's own wording of a choice, so the box shows a name, not a number
+            "value": f"#{picked} {label}" if label else (state.raw.get(item.key) or [""])[0],
+        }
     choices: list[tuple[str, str]] = [(str(v), str(label)) for v, label in item.choices]
     if item.kind == FilterKind.USER:
         choices = [("me", _("Me"))] + [(str(u.pk), u.display_name) for u in options["users"]]
@@ -256,7 +268,22 @@ def _filter_field(item: Any, state: ListState, options: dict[str, Any]) -> dict[
         "values": [state.raw.get(n, [""])[0] for n in item.param_names()],
         "selected": state.raw.get(item.key, []),
         "choices": choices,
+        "picker": picker,
     }
+
+
+def reference_choices(request: AuthedRequest, kind_key: str, filter_key: str) -> HttpResponse:
+    """The picker's suggestions for a reference filter: ``<option>``s of visible records."""
+    kind = KINDS.get(kind_key)
+    item = next((f for f in kind.spec.filters if f.key == filter_key), None) if kind else None
+    if item is None or item.kind != FilterKind.REFERENCE or not item.target:
+        raise Http404
+    permissions.require(request.user, kind.spec.object_type, "view")  # type: ignore[union-attr]
+    query = request.GET.get(filter_key, "")
+    if query.startswith("#"):
+        query = ""  # a choice already picked: nothing new to suggest
+    choices = selectors_lists.reference_choices(request.user, item.target, query)
+    return render(request, "customers/_reference_choices.html", {"choices": choices})
 
 
 def _export(request: AuthedRequest, kind: Kind, state: ListState, fmt: str) -> HttpResponseBase:

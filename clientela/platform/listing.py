@@ -10,6 +10,7 @@ the visibility filter, so a first page stays fast at a million rows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -63,6 +64,7 @@ class Filter:
     kind: FilterKind
     path: str  # ORM lookup path, e.g. "owner_id", "tags__name", "created_at"
     choices: Sequence[tuple[str, Any]] = ()
+    target: str = ""  # REFERENCE: the record type picked, e.g. "customers.account"
 
     def param_names(self) -> tuple[str, ...]:
         if self.kind == FilterKind.DATE_RANGE:
@@ -116,6 +118,17 @@ def _parse_int(value: str) -> int:
     if not value.isdigit() or len(value) > 18:
         raise ValueError(value)
     return int(value)
+
+
+REFERENCE_RE = re.compile(r"#?(\d{1,18})(?:\s.*)?", re.DOTALL)
+
+
+def _parse_reference(value: str) -> int:
+    """A record id: ``42``, or a picker's choice ``#42 Acme Ltda`` (the name is ignored)."""
+    match = REFERENCE_RE.fullmatch(value)
+    if match is None:
+        raise ValueError(value)
+    return int(match.group(1))
 
 
 def _parse_bool(value: str) -> bool:
@@ -220,6 +233,8 @@ class ListSpec:
             return _day_start(value)
         if item.kind == FilterKind.USER and value == "me":
             return value
+        if item.kind == FilterKind.REFERENCE:
+            return _parse_reference(value)
         return _parse_int(value)
 
     def _parse_sort(self, params: Mapping[str, Any], errors: dict[str, list[str]]) -> Sort:

@@ -503,3 +503,39 @@ def test_owner_and_team_choices_show_only_people_the_rep_may_see(
 
     assert sorted(u.username for u in options["users"]) == sorted([rep.username, mate.username])
     assert [t.name for t in options["teams"]] == ["North"]
+
+
+def test_the_account_filter_picks_by_name_and_shows_the_name(
+    rep, make_user, north, south, logged_in
+):
+    from clientela.customers.services import contact_create
+
+    ours = accounts(rep, north, ["Acme Ltda", "Acme <b>Norte</b>"])
+    theirs = accounts(make_user("sales-rep", teams=[south]), south, ["Acme Sul"])[0]
+    contact_create(actor=rep, values={"first_name": "Ana", "account": ours[0].pk})
+    contact_create(actor=rep, values={"first_name": "Bia"})
+    client = logged_in(rep)
+
+    suggested = client.get("/lists/contact/choices/account/", {"account": "acm"})
+    listed = client.get("/contacts/", {"account": f"#{ours[0].pk} Acme Ltda"})
+    hidden = client.get("/contacts/", {"account": str(theirs.pk)})
+
+    assert suggested.status_code == 200
+    body = suggested.content.decode()
+    assert f'value="#{ours[0].pk} Acme Ltda"' in body
+    assert "Acme &lt;b&gt;Norte&lt;/b&gt;" in body  # escaped
+    assert "Acme Sul" not in body  # another team's account is never suggested
+    assert rows(listed) == ["Ana"]
+    assert f'value="#{ours[0].pk} Acme Ltda"' in listed.content.decode()
+    assert rows(hidden) == []
+    assert "Acme Sul" not in hidden.content.decode()  # nor named when its id is typed
+
+
+def test_the_picker_refuses_unknown_filters_and_bad_references(admin_user, logged_in):
+    client = logged_in(admin_user)
+
+    assert client.get("/lists/contact/choices/owner/", {"owner": "a"}).status_code == 404
+    assert client.get("/lists/nothing/choices/account/").status_code == 404
+    assert client.get("/lists/contact/choices/account/", {"account": ""}).content.strip() == b""
+    wrong = client.get("/contacts/", {"account": "Acme"})
+    assert wrong.context["errors"] == {"account": ["“Acme” is not a valid value."]}
