@@ -95,3 +95,30 @@ def test_select_a_page_assign_an_owner_then_delete_with_confirmation(
     expect(page.locator(".list-table tbody tr")).to_have_count(1)
     assert list(Account.objects.values_list("name", flat=True)) == ["Charlie"]
     assert Contact.objects.count() == 0
+
+
+def test_the_account_filter_suggests_accounts_by_name_as_you_type(
+    page: Page, admin_user: User, sign_in: SignIn
+) -> None:
+    padaria = account_create(actor=admin_user, values={"name": "Padaria Estrela"})
+    account_create(actor=admin_user, values={"name": "Oficina Rápida"})
+    contact_create(actor=admin_user, values={"first_name": "Ana", "account": padaria.pk})
+    contact_create(actor=admin_user, values={"first_name": "Bruno"})
+    sign_in(page, "admin")
+    page.goto("/contacts/")
+    expect(page.locator(".list-table tbody tr")).to_have_count(2)
+
+    box = page.locator(".list-filters input[name=account]")
+    box.press_sequentially("pada", delay=50)
+    choice = page.locator("#account-choices option")
+    expect(choice).to_have_count(1)
+    expect(choice).to_have_attribute("value", f"#{padaria.pk} Padaria Estrela")
+    box.fill(f"#{padaria.pk} Padaria Estrela")  # what choosing the suggestion puts in the box
+    page.get_by_role("button", name="Apply", exact=True).click()
+
+    expect(page.locator(".list-table tbody tr")).to_have_count(1)
+    expect(page.locator(".list-table tbody tr td").nth(1)).to_have_text("Ana")
+    expect(page.locator(".list-filters input[name=account]")).to_have_value(
+        f"#{padaria.pk} Padaria Estrela"
+    )
+    assert f"account=%23{padaria.pk}" in page.url
