@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import BigIntegerField, Model, Q, QuerySet, Value
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from clientela.platform.errors import ValidationFailed
 from clientela.platform.models import Scope, User
 from clientela.platform.pagination import Page, paginate
 from clientela.platform.pagination import _decode as decode_cursor
+from clientela.platform.permissions import BigInt
 
 # Parameters that are not filters: the search box, the page, the sort and the columns.
 RESERVED = ("q", "cursor", "limit", "sort", "columns", "export", "view")
@@ -404,22 +405,6 @@ def visibility_branches(actor: User, model: type[Model]) -> list[Q]:
     if not teams or len(teams) > MAX_BRANCH_TEAMS:
         return []
     return [Q(owner_id=BigInt(actor.pk)), *(Q(team_id=BigInt(team)) for team in teams)]
-
-
-class BigInt(Value):
-    """An id typed as the ``bigint`` of the key columns (``5::bigint`` on PostgreSQL).
-
-    A plain ``5`` is an ``integer``, and ``owner_id = 5`` is then a cross-type comparison that
-    only B-tree operator families know: a GIN index over ``(owner_id, team_id, …)`` (the
-    ``btree_gin`` extension, as an app's search index may be) serves ``owner_id = 5::bigint``.
-    """
-
-    def __init__(self, value: int) -> None:
-        super().__init__(int(value), output_field=BigIntegerField())
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        sql, params = self.as_sql(compiler, connection, **extra)
-        return f"{sql}::bigint", params
 
 
 def cell(record: Model, column: Column) -> Any:

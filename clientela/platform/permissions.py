@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Model, Q, QuerySet
+from django.db.models import BigIntegerField, Model, Q, QuerySet, Value
 
 from clientela.platform import registry
 from clientela.platform.errors import NotFound, PermissionDenied
@@ -71,6 +71,22 @@ def team_ids(actor: User) -> list[int]:
     return cached
 
 
+class BigInt(Value):
+    """An id typed as the ``bigint`` of the key columns (``5::bigint`` on PostgreSQL).
+
+    A plain ``5`` is an ``integer``, and ``owner_id = 5`` is then a cross-type comparison that
+    only B-tree operator families know: a GIN index over ``(owner_id, team_id, …)`` (the
+    ``btree_gin`` extension, as an app's search index may be) serves ``owner_id = 5::bigint``.
+    """
+
+    def __init__(self, value: int) -> None:
+        super().__init__(int(value), output_field=BigIntegerField())
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = self.as_sql(compiler, connection, **extra)
+        return f"{sql}::bigint", params
+
+
 def visible_to[M: Model](actor: User, queryset: QuerySet[M]) -> QuerySet[M]:
     """Narrow ``queryset`` to the records ``actor`` may see; the basis of every selector."""
     object_type = registry.for_model(queryset.model)
@@ -80,8 +96,12 @@ def visible_to[M: Model](actor: User, queryset: QuerySet[M]) -> QuerySet[M]:
     if not object_type.owned or grant.scope == Scope.ALL:
         return queryset
     if grant.scope == Scope.TEAM:
-        return queryset.filter(Q(owner_id=actor.pk) | Q(team_id__in=team_ids(actor)))
-    return queryset.filter(owner_id=actor.pk)
+        # One typed equality per team (``team_id IN`` takes no typed values on a foreign key).
+        condition = Q(owner_id=BigInt(actor.pk))
+        for team in team_ids(actor):
+            condition |= Q(team_id=BigInt(team))
+        return queryset.filter(condition)
+    return queryset.filter(owner_id=BigInt(actor.pk))
 
 
 def get_visible[M: Model](actor: User, queryset: QuerySet[M], pk: Any) -> M:
