@@ -17,7 +17,7 @@ from django.tasks import task
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from clientela.customers import lists, search_index, selectors
+from clientela.customers import lists, search_engine, search_index, selectors
 from clientela.platform.listing import ListSpec, visibility_branches
 from clientela.platform.models import User
 from clientela.platform.pagination import Page
@@ -101,7 +101,7 @@ def ensure_search_engine(app_config: Any = None, using: str = "default", **_kwar
     connection = connections[using]
     applied = MigrationRecorder(connection).applied_migrations()
     if ("customers", "0004_search") in applied:
-        search_index.ensure_engine(connection)
+        search_engine.ensure_engine(connection)
 
 
 post_migrate.connect(ensure_search_engine, dispatch_uid="customers.ensure_search_engine")
@@ -111,4 +111,4 @@ post_migrate.connect(ensure_search_engine, dispatch_uid="customers.ensure_search
 @task()
 def search_maintenance() -> dict[str, float]:
     """Nightly on SQLite: one FTS5 segment per index and fresh planner statistics."""
-    return search_index.maintain(connections["default"])
+    return search_engine.maintain(connections["default"])

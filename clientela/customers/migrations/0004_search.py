@@ -8,7 +8,8 @@ Existing rows get their ``search_text`` rebuilt first (the documents' format cha
 
 from django.db import migrations
 
-from clientela.customers.search_index import document, ensure_engine, sql_drop_engine
+from clientela.customers.search_engine import ensure_engine, sql_drop_engine
+from clientela.customers.search_index import document
 
 MODELS = ("Account", "Contact", "Lead")
 

@@ -10,7 +10,7 @@ serves any subset of its columns. Nothing changes on SQLite. docs/decisions/0002
 
 from django.db import migrations
 
-from clientela.customers.search_index import sql_search_index
+from clientela.customers.search_engine import sql_search_index
 
 
 def scoped(apps, schema_editor):

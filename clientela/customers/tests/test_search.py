@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from clientela.customers import search as shell_providers
-from clientela.customers import search_index
+from clientela.customers import search_engine, search_index
 from clientela.customers.models import Account, Contact, Lead
 from clientela.customers.search_index import search
 
@@ -208,7 +208,7 @@ def test_the_engine_comes_back_when_a_migration_drops_it(joao):
     if connection.vendor == "postgresql":  # as at the end of a migration: no pending FK checks
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    search_index.ensure_engine(connection)
+    search_engine.ensure_engine(connection)
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "customers_contact")
         tables = connection.introspection.table_names(cursor)
@@ -239,7 +239,7 @@ def test_shell_lists_leads_with_their_page(rep, other_rep):
 
 
 def test_nightly_maintenance_keeps_the_answers(joao, others):
-    seconds = search_index.maintain(connection)
+    seconds = search_engine.maintain(connection)
     assert set(seconds) == (
         set(search_index.FTS_TABLES) if connection.vendor == "sqlite" else set()
     )

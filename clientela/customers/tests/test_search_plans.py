@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from clientela.customers import lists, search_index
+from clientela.customers import lists, search_engine, search_index
 from clientela.customers import search as shell_providers
 from clientela.customers.models import Contact
 from clientela.customers.search_index import search, search_page
@@ -196,7 +196,7 @@ def test_which_queries_sqlite_may_check_row_by_row(terms, seekable):
 def test_the_postgresql_search_index_holds_owner_and_team():
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            assert search_index.sql_search_index(connection.vendor, scoped=True) == []
+            assert search_engine.sql_search_index(connection.vendor, scoped=True) == []
             return
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'customers_contact_search_tsv'"
@@ -211,10 +211,10 @@ def test_the_search_index_can_go_back_and_forth(rep, people):
         pytest.skip("the search index of migration 0006 is PostgreSQL's")
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as at the end of a migration
-        for statement in search_index.sql_search_index("postgresql", scoped=False):
+        for statement in search_engine.sql_search_index("postgresql", scoped=False):
             cursor.execute(statement)
         assert [c.first_name for c in page_of(rep, "dalva").items] == ["Dalva", "Dalva"]
-        for statement in search_index.sql_search_index("postgresql", scoped=True):
+        for statement in search_engine.sql_search_index("postgresql", scoped=True):
             cursor.execute(statement)
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'customers_contact_search_tsv'"
