@@ -122,9 +122,7 @@ def _clean_links(actor: User, values: dict[str, Any], current: Activity | None =
         if values[name] in (None, ""):
             values[name] = None
         elif not isinstance(values[name], model):
-            values[name] = permissions.get_visible(
-                actor, model._default_manager.all(), values[name]
-            )
+            values[name] = _visible(actor, model, values[name], f"{name}_id")
     if "link_type" not in values and "link_id" not in values:
         return
     link_type = values["link_type"] if "link_type" in values else getattr(current, "link_type", "")
@@ -134,7 +132,7 @@ def _clean_links(actor: User, values: dict[str, Any], current: Activity | None =
             linked = registry.get(link_type).model
         except KeyError:
             raise ValidationFailed(errors={"link_type": [_("Unknown record type.")]}) from None
-        permissions.get_visible(actor, linked._default_manager.all(), link_id)
+        _visible(actor, linked, link_id, "link_id")
     elif link_id not in (None, ""):
         message = _("Choose the type of the linked record.")
         raise ValidationFailed(errors={"link_type": [message]})
@@ -230,7 +228,8 @@ def activity_update(*, actor: User, activity_id: Any, values: dict[str, Any]) ->
 
 
 def _named(field: str, write: Callable[[], Any]) -> Any:
-    """Run ``write``; a bare "not found" it raises is put on ``field`` for the bulk's answer."""
+    """Run ``write``; a bare "not found" it raises is put on ``field`` (a bulk's answer names
+    the item's field that pointed out of the actor's sight)."""
     try:
         return write()
     except NotFound as exc:
@@ -243,28 +242,11 @@ def _visible(actor: User, model: type[Model], pk: Any, field: str) -> Model:
     return _named(field, lambda: permissions.get_visible(actor, model._default_manager.all(), pk))
 
 
-def _seen_links(actor: User, values: dict[str, Any]) -> dict[str, Any]:
-    """A bulk item's linked records, looked up through the actor's sight as ``clean_activity``
-    does, first, so that a hidden one is reported on the field that named it."""
-    values = dict(values)
-    for name, model in LINKS.items():
-        if values.get(name) not in (None, "") and not isinstance(values[name], model):
-            values[name] = _visible(actor, model, values[name], f"{name}_id")
-    try:
-        linked = registry.get(values["link_type"]).model if values.get("link_type") else None
-    except (KeyError, TypeError):
-        linked = None  # clean_activity says what is wrong with the type
-    if linked is not None:
-        _visible(actor, linked, values.get("link_id"), "link_id")
-    return values
-
-
 def _bulk_update(actor: User, activity_id: Any, values: dict[str, Any]) -> Activity:
     if "completed_at" in values:
         raise ValidationFailed(
             errors={"completed_at": [_("Only a new activity takes a completion time.")]}
         )
-    values = _seen_links(actor, values)
     return _named(
         "id", lambda: activity_update(actor=actor, activity_id=activity_id, values=values)
     )
@@ -278,7 +260,7 @@ def activity_bulk(*, actor: User, mode: str, items: list[dict[str, Any]]) -> lis
         key="activities.activity",
         mode=mode,
         items=items,
-        create=lambda values: activity_create(actor=actor, values=_seen_links(actor, values)),
+        create=lambda values: activity_create(actor=actor, values=values),
         update=lambda pk, values: _bulk_update(actor, pk, values),
     )
 
