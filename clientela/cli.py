@@ -1,7 +1,9 @@
 """The ``clientela`` command: one verb per module in ``clientela.commands``.
 
 Each module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
-Django is set up before a verb runs, so verbs use the ORM and settings directly.
+Django is set up before a verb runs, so verbs use the ORM and settings directly. A module may
+also define ``prepare(args)``, called before Django is set up, to start work that takes a while
+(reading settings is fine there; models are not ready).
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"clientela.commands.{MODULES.get(verb, verb)}")
         verb_parser = sub.add_parser(verb, help=module.HELP, description=module.HELP)
         module.add_arguments(verb_parser)
-        verb_parser.set_defaults(handler=module.run)
+        verb_parser.set_defaults(handler=module.run, prepare=getattr(module, "prepare", None))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientela.settings")
     args = build_parser().parse_args(argv)
+    if args.prepare is not None:
+        args.prepare(args)
     import django
 
     django.setup()

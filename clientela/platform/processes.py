@@ -16,8 +16,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 
@@ -51,25 +51,84 @@ def available() -> bool:
     return bool(wanted) and (os.cpu_count() or 1) > 1
 
 
-@contextlib.contextmanager
-def helper_process() -> Iterator[ProcessPoolExecutor]:
-    """One spawned worker; ``submit`` functions of modules that import after set-up.
+def _ready() -> bool:
+    return True
 
-    It takes about a second to start (a new interpreter, then Django), so it pays on work
-    that lasts several seconds. Leaving the block waits for submitted work and stops it.
-    """
-    from django.conf import settings
+
+def _call(language: str, function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     from django.utils import translation
 
+    with translation.override(language):
+        return function(*args)
+
+
+class Helper:
+    """The helper as its caller sees it: ``submit`` runs a function there, in the caller's
+    language (messages made there are in it)."""
+
+    def __init__(self, pool: ProcessPoolExecutor, language: str, booted: Future[bool]) -> None:
+        self.pool, self.language, self.booted = pool, language, booted
+
+    def ready(self) -> bool:
+        """Booted already (it was started ahead), so work sent now starts at once."""
+        return self.booted.done() and not self.booted.exception()
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        return self.pool.submit(_call, self.language, function, args)
+
+
+_ahead: tuple[ProcessPoolExecutor, Future[bool]] | None = None
+
+
+def _start() -> tuple[ProcessPoolExecutor, Future[bool]]:
+    from django.conf import settings
+
     settings_module = os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE
-    language = translation.get_language() or settings.LANGUAGE_CODE
     pool = ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_boot,
-        initargs=(settings_module, language),
+        initargs=(settings_module, settings.LANGUAGE_CODE),
     )
+    # The worker is spawned on the first submission: this one makes it boot now.
+    return pool, pool.submit(_ready)
+
+
+def start_helper() -> None:
+    """Start the helper ahead of the work (it may be called before Django is set up).
+
+    A new interpreter and Django take about a second to start; started while this process
+    reads its input, the helper is ready when the work begins. The next ``helper_process()``
+    takes it; ``stop_helper()`` ends it if nothing did.
+    """
+    global _ahead
+    if _ahead is None and available():
+        _ahead = _start()
+
+
+def stop_helper() -> None:
+    global _ahead
+    if _ahead is not None:
+        _ahead[0].shutdown(wait=True, cancel_futures=True)
+        _ahead = None
+
+
+@contextlib.contextmanager
+def helper_process() -> Iterator[Helper]:
+    """One spawned worker; ``submit`` functions of modules that import after set-up.
+
+    It takes about a second to start (a new interpreter, then Django), so it pays on work
+    that lasts several seconds, unless ``start_helper()`` started it ahead. Leaving the block
+    waits for submitted work and stops it.
+    """
+    global _ahead
+    from django.conf import settings
+    from django.utils import translation
+
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    pool, booted = _ahead or _start()
+    _ahead = None
     try:
-        yield pool
+        yield Helper(pool, language, booted)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

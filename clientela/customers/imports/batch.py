@@ -7,8 +7,10 @@ transaction, so a crash leaves the job exactly at the end of its last whole batc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from clientela.customers import search_index
 from clientela.customers.imports.matching import Matcher, row_keys
+from clientela.customers.imports.reading import numbered_rows
 from clientela.customers.imports.specs import CleanRow, ImportSpec
 from clientela.customers.imports.writing import Writer
 from clientela.customers.models import Contact, ImportJob, ImportRowError
@@ -96,6 +99,35 @@ def clean_cells_of(
 
     cleaned, rejected = clean_cells(spec_for(slug), None, columns, width, rows)
     return [(n, r.values, r.company, r.address, r.keys, r.document) for n, r in cleaned], rejected
+
+
+Source = tuple[str, str, str, str, int]  # path, format, encoding, delimiter, rows to skip
+_reading: dict[Source, Generator[tuple[int, list[str]]]] = {}
+
+
+def read_and_clean(
+    slug: str, columns: list[tuple[int, str]], width: int, source: Source, size: int
+) -> tuple[list[tuple[int, list[str]]], list[Any], Rejected]:
+    """In a helper process: the next ``size`` rows of ``source`` and ``clean_cells_of`` them.
+
+    The file is opened on the first call for a source and read on by the next ones (a helper
+    runs its calls one at a time, in order), so this process does the parsing too. An empty
+    batch means the file has ended.
+    """
+    rows = _reading.get(source)
+    if rows is None:
+        for other in _reading.values():
+            other.close()
+        _reading.clear()
+        path, file_format, encoding, delimiter, start = source
+        rows = numbered_rows(Path(path), file_format, encoding, delimiter, start)
+        _reading[source] = rows
+    batch = list(islice(rows, size))
+    if not batch:
+        _reading.pop(source).close()
+        return batch, [], []
+    cleaned, rejected = clean_cells_of(slug, columns, width, batch)
+    return batch, cleaned, rejected
 
 
 def unpack(packed: tuple[list[Any], Rejected]) -> tuple[list[tuple[int, CleanRow]], Rejected]:

@@ -98,6 +98,18 @@ def _params(records: Sequence[Any], fields: list[models.Field[Any, Any]]) -> lis
     return params
 
 
+def placeholder() -> str:
+    """A parameter's mark in a long statement built here.
+
+    On SQLite, "?": Django rewrites each "%s" of a statement into "?" with a regular expression,
+    which took about 0.7 ms for a 500-row insert (0.5 s of a 100,000-row import), and a
+    statement already in "?" passes through unchanged. Not while queries are logged (DEBUG, or
+    a test capturing them): the log rebuilds each statement with ``sql % params``. Elsewhere,
+    Django's own "%s".
+    """
+    return "?" if connection.vendor == "sqlite" and not connection.queries_logged else "%s"
+
+
 def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
     """INSERT plain rows (attname → value, the field's default for the others) of ``model``."""
     if rows:
@@ -141,7 +153,7 @@ def _insert(meta: Any, records: Sequence[Any], *, returning: bool) -> None:
     if types is not None:
         _insert_unnest(meta, records, fields, columns, types, returning=returning)
         return
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    row_sql = "(" + ", ".join([placeholder()] * len(fields)) + ")"
     per_statement = max(1, min(500, 30_000 // len(fields)))
     # Only model metadata (quoted) goes into the text; every value is a parameter.
     head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608

@@ -11,7 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,6 +170,17 @@ def iter_table(path: Path, file_format: str, encoding: str, delimiter: str) -> I
         yield from _xlsx_rows(path)
     else:
         yield from _csv_rows(path, encoding, delimiter)
+
+
+def numbered_rows(
+    path: Path, file_format: str, encoding: str, delimiter: str, start: int = 0
+) -> Generator[tuple[int, list[str]]]:
+    """Data rows after the first ``start`` with their row number (the header is row 1)."""
+    rows = iter_table(path, file_format, encoding, delimiter)
+    next(rows, None)
+    for index, cells in enumerate(rows, start=1):
+        if index > start:
+            yield index + 1, cells
 
 
 def _lines(handle: Any) -> Iterator[str]:

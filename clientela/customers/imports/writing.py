@@ -127,7 +127,11 @@ class Writer:
         refused = _("No account has this name and you may not create accounts.")
         for number, record, row in rows:
             if row.company in known:
-                record.account = known[row.company]  # type: ignore[attr-defined]
+                account = known[row.company]
+                if row.document is None:  # its search text is built from the record
+                    record.account = account  # type: ignore[attr-defined]
+                else:  # the id alone (the relation's descriptor cost 6 µs a row)
+                    record.account_id = account.pk  # type: ignore[attr-defined]
             else:
                 self.new = [item for item in self.new if item[1] is not record]
                 tally.rejected.append(

@@ -114,3 +114,28 @@ def test_resuming_a_finished_import_exits_1(admin_user, rows_file, capsys):
     job = ImportJob.objects.get()
     assert main(["import", "contacts", "--resume", str(job.pk)]) == 1
     assert "cannot be run now" in capsys.readouterr().err
+
+
+def test_a_long_file_gets_its_helper_started_before_django_is_set_up(
+    admin_user, rows_file, tmp_path, settings, monkeypatch, capsys
+):
+    from clientela.commands import import_ as command
+    from clientela.platform import processes
+
+    monkeypatch.setattr(command, "HELPER_MIN_BYTES", 2000)
+    settings.CLIENTELA_IMPORT_PARALLEL_MIN_ROWS = 1
+    started: list[bool] = []
+    start = processes.start_helper
+    monkeypatch.setattr(processes, "start_helper", lambda: [started.append(True), start()][-1])
+    assert main(["import", "contacts", str(rows_file), "--user", "admin"]) == 0
+    assert started == []  # a short file: no helper
+    path = tmp_path / "longo.csv"
+    lines = [f"Pessoa {n},Souza,p{n}@example.com,L{n}\n" for n in range(250)]
+    path.write_text("Nome,Sobrenome,E-mail,ID\n" + "".join(lines), encoding="utf-8")
+    assert path.stat().st_size > 2000
+    code = main(["import", "contacts", str(path), "--user", "admin", "--batch-size", "100"])
+    assert code == 0, capsys.readouterr().err
+    assert started == [True]
+    assert processes._ahead is None  # taken by the import, which stopped it
+    assert "250 created" in capsys.readouterr().out
+    assert Contact.objects.filter(external_id__startswith="L").count() == 250

@@ -13,7 +13,8 @@ from django.utils import translation
 from clientela.customers import search_index
 from clientela.customers.imports import import_configure, import_create, import_run
 from clientela.customers.imports.batch import clean_cells, clean_cells_of, unpack
-from clientela.customers.imports.jobs import _batches, _cleaned_batches, _context, _rows
+from clientela.customers.imports.jobs import _cleaned_batches, _context, _source, stored_file
+from clientela.customers.imports.reading import FileRejected
 from clientela.customers.imports.specs import CONTACTS
 from clientela.customers.models import Address, Contact, ImportJob, ImportRowError
 from clientela.platform import processes
@@ -120,12 +121,51 @@ def test_batches_after_the_first_come_cleaned_from_the_helper(
     admin = make_user("administrator")
     job = _job(admin, tmp_path)
     ctx = _context(admin, job)
-    batches = list(_cleaned_batches(ctx, _batches(_rows(job, 0), 8), 30))
+    batches = list(_cleaned_batches(ctx, _source(job, 0), 8, 30))
     assert [len(rows) for rows, _cleaned in batches] == [8, 8, 8, 6]
     assert batches[0][1] is None  # the first is cleaned in the batch, while the helper starts
     assert all(cleaned is not None for _rows, cleaned in batches[1:])
+    # the helper read the rows itself, from where this process stopped
+    assert [n for n, _cells in batches[1][0]] == list(range(10, 18))
+    assert batches[1][0][0][1][:3] == ["João 9", "Silva", "pessoa9@example.com"]
     assert [n for n, _row in batches[1][1][0]] == [10, 11, 13, 14, 15, 16, 17]
     assert [n for n, _errors in batches[1][1][1]] == [12]
+    assert [n for n, _cells in batches[-1][0]] == list(range(26, 32))
+
+
+def test_a_helper_started_ahead_gets_work_at_once(make_user: Callable[..., User], tmp_path: Path):
+    admin = make_user("administrator")
+    job = _job(admin, tmp_path)
+    ctx = _context(admin, job)
+    processes.start_helper()
+    assert processes._ahead is not None
+    processes._ahead[1].result(timeout=60)  # booted
+    batches = list(_cleaned_batches(ctx, _source(job, 3), 8, 27))
+    assert processes._ahead is None  # taken, and stopped with the batches
+    # the first batch is half as long, since the helper's first one is ready as soon
+    assert [len(rows) for rows, _cleaned in batches] == [4, 8, 8, 7]
+    assert [n for n, _cells in batches[0][0]] == [5, 6, 7, 8]  # after the 3 rows skipped
+    assert [n for n, _cells in batches[1][0]] == list(range(9, 17))
+    processes.stop_helper()  # nothing left to stop
+    assert processes._ahead is None
+
+
+def test_a_malformed_row_read_by_the_helper_fails_the_import_as_it_would_here(
+    make_user: Callable[..., User], tmp_path: Path
+):
+    admin = make_user("administrator")
+    job = _job(admin, tmp_path)
+    # The stored copy breaks after the upload was checked (a disk fault, say), on row 21.
+    stored = stored_file(job)
+    lines = stored.read_text(encoding="utf-8").splitlines(keepends=True)
+    stored.write_text("".join([*lines[:20], 'Ana;"Souza\n']), encoding="utf-8")
+    with pytest.raises(FileRejected) as raised:
+        import_run(actor=admin, job_id=job.pk, batch_size=8)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.position == 16  # the two whole batches before the broken row
+    assert "The CSV file is malformed" in raised.value.message
+    assert "malformed" in job.message
 
 
 @pytest.mark.django_db(transaction=False)
