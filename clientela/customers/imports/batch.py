@@ -21,7 +21,7 @@ from clientela.customers import search_index
 from clientela.customers.imports.matching import Matcher, row_keys
 from clientela.customers.imports.reading import numbered_rows
 from clientela.customers.imports.specs import CleanRow, ImportSpec
-from clientela.customers.imports.writing import Writer
+from clientela.customers.imports.writing import Writer, row_params
 from clientela.customers.models import Contact, ImportJob, ImportRowError
 from clientela.platform.errors import ValidationFailed
 from clientela.platform.models import User
@@ -83,6 +83,7 @@ def clean_cells(
         else:
             row_keys(spec, row)
             row.document = row_document(spec, row)
+            row.params = row_params(spec, row)
             cleaned.append((number, row))
     return cleaned, rejected
 
@@ -98,7 +99,8 @@ def clean_cells_of(
     from clientela.customers.imports.specs import spec_for
 
     cleaned, rejected = clean_cells(spec_for(slug), None, columns, width, rows)
-    return [(n, r.values, r.company, r.address, r.keys, r.document) for n, r in cleaned], rejected
+    packed = [(n, r.values, r.company, r.address, r.keys, r.document, r.params) for n, r in cleaned]
+    return packed, rejected
 
 
 Source = tuple[str, str, str, str, int]  # path, format, encoding, delimiter, rows to skip
@@ -133,8 +135,8 @@ def read_and_clean(
 def unpack(packed: tuple[list[Any], Rejected]) -> tuple[list[tuple[int, CleanRow]], Rejected]:
     rows, rejected = packed
     return [
-        (n, CleanRow(values=v, company=c, address=a, keys=k, document=d))
-        for n, v, c, a, k, d in rows
+        (n, CleanRow(values=v, company=c, address=a, keys=k, document=d, params=p))
+        for n, v, c, a, k, d, p in rows
     ], rejected
 
 

@@ -12,7 +12,9 @@ typed array per column instead (``unnest``), since psycopg parses each placehold
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -74,8 +76,9 @@ def _adapter(field: models.Field[Any, Any]) -> Adapter | None:
     return None
 
 
-def _params(records: Sequence[Any], fields: list[models.Field[Any, Any]]) -> list[Any]:
-    """Values in column order; ``records`` are model instances or plain dicts by attname."""
+def _params(records: Sequence[Any], fields: list[models.Field[Any, Any]]) -> list[list[Any]]:
+    """Each record's values in column order; ``records`` are model instances or plain dicts by
+    attname (the field's default for the others)."""
     adapters = [(i, adapt) for i, f in enumerate(fields) if (adapt := _adapter(f)) is not None]
     memos: list[list[Any]] = [[_UNSET, None] for _adapter_item in adapters]
     if records and isinstance(records[0], dict):
@@ -85,7 +88,8 @@ def _params(records: Sequence[Any], fields: list[models.Field[Any, Any]]) -> lis
     else:
         getter = attrgetter(*(f.attname for f in fields))
         rows = [list(getter(r)) for r in records]
-    params: list[Any] = []
+    if not adapters:
+        return rows
     for row in rows:
         for (index, adapt), memo in zip(adapters, memos, strict=True):
             value = row[index]
@@ -94,8 +98,50 @@ def _params(records: Sequence[Any], fields: list[models.Field[Any, Any]]) -> lis
             if value is not memo[0]:  # a batch's rows share their timestamps: adapt once
                 memo[0], memo[1] = value, adapt(value)
             row[index] = memo[1]
-        params.extend(row)
-    return params
+    return rows
+
+
+def insert_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """The columns an insert names, in this order (all but the primary key)."""
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+class ColumnPlan:
+    """A new record's insert parameters straight from its values, without a model instance.
+
+    ``row(values)`` gives what ``_params([model(**values)], insert_fields(model))`` gives:
+    the fields' defaults (callable ones called for each row), the values by field name or
+    attname, each adapted for the database as the insert would. It reads no database, so a
+    helper process can build the rows an import inserts. The caller sets the columns it
+    decides itself (owner, team, times) by ``index``.
+    """
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.fields = insert_fields(model)
+        self.index: dict[str, int] = {}
+        for i, f in enumerate(self.fields):
+            self.index[f.attname] = self.index[f.name] = i
+        self.adapters = {i: a for i, f in enumerate(self.fields) if (a := _adapter(f))}
+        self.fresh = [
+            i for i, f in enumerate(self.fields) if f.has_default() and callable(f.default)
+        ]
+        self.template = [self._adapt(i, f.get_default()) for i, f in enumerate(self.fields)]
+
+    def _adapt(self, index: int, value: Any) -> Any:
+        adapt = self.adapters.get(index)
+        return value if adapt is None or value is None else adapt(value)
+
+    def row(self, values: dict[str, Any]) -> list[Any]:
+        params = self.template.copy()
+        for i in self.fresh:
+            params[i] = self._adapt(i, self.fields[i].get_default())
+        index, adapters = self.index, self.adapters
+        for name, value in values.items():
+            at = index.get(name)
+            if at is None:
+                raise TypeError(f"{self.fields[0].model.__name__} has no field {name!r}")
+            params[at] = value if value is None or at not in adapters else adapters[at](value)
+        return params
 
 
 def placeholder() -> str:
@@ -110,16 +156,32 @@ def placeholder() -> str:
     return "?" if connection.vendor == "sqlite" and not connection.queries_logged else "%s"
 
 
+@functools.cache
+def column_plan(model: type[models.Model]) -> ColumnPlan:
+    return ColumnPlan(model)
+
+
+def record_params(record: models.Model) -> list[Any]:
+    """One model instance's insert parameters (as ``insert_rows`` would send them)."""
+    return _params([record], insert_fields(type(record)))[0]
+
+
 def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
     """INSERT plain rows (attname → value, the field's default for the others) of ``model``."""
     if rows:
-        _insert(model._meta, rows, returning=False)
+        fields = insert_fields(model)
+        insert_lists(model, _params(rows, fields), returning=False)
 
 
 def insert_rows(records: Sequence[models.Model], *, returning: bool = True) -> None:
     """INSERT ``records`` (all of one model) and, with ``returning``, set their primary keys."""
-    if records:
-        _insert(records[0]._meta, records, returning=returning)
+    if not records:
+        return
+    model = type(records[0])
+    pks = insert_lists(model, _params(records, insert_fields(model)), returning=returning)
+    for record, pk in zip(records, pks, strict=False):
+        record.pk = pk
+        record._state.adding = False
 
 
 # Column kinds sent as one typed array each on PostgreSQL (see ``_unnest_types``).
@@ -145,38 +207,42 @@ def _unnest_types(fields: list[models.Field[Any, Any]]) -> list[str] | None:
     return types
 
 
-def _insert(meta: Any, records: Sequence[Any], *, returning: bool) -> None:
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+def insert_lists(
+    model: type[models.Model], rows: Sequence[list[Any]], *, returning: bool = True
+) -> list[int]:
+    """INSERT ``rows`` (parameters in ``insert_fields`` order, adapted) and, with
+    ``returning``, give the new primary keys in the same order."""
+    meta = model._meta
+    fields = insert_fields(model)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(f.column)) for f in fields)
     types = _unnest_types(fields)
     if types is not None:
-        _insert_unnest(meta, records, fields, columns, types, returning=returning)
-        return
+        return _insert_unnest(meta, rows, columns, types, returning=returning)
     row_sql = "(" + ", ".join([placeholder()] * len(fields)) + ")"
     per_statement = max(1, min(500, 30_000 // len(fields)))
     # Only model metadata (quoted) goes into the text; every value is a parameter.
     head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608
     tail = f" RETURNING {quote(str(meta.pk.column))}" if returning else ""
+    pks: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(records), per_statement):
-            chunk = records[start : start + per_statement]
-            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + tail, _params(chunk, fields))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = head + ", ".join([row_sql] * len(chunk)) + tail
+            cursor.execute(sql, list(chain.from_iterable(chunk)))
             if returning:
-                for record, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                    record.pk = pk
-                    record._state.adding = False
+                pks += [pk for (pk,) in cursor.fetchall()]
+    return pks
 
 
 def _insert_unnest(
     meta: Any,
-    records: Sequence[Any],
-    fields: list[models.Field[Any, Any]],
+    rows: Sequence[list[Any]],
     columns: str,
     types: list[str],
     *,
     returning: bool,
-) -> None:
+) -> list[int]:
     """``INSERT … SELECT * FROM unnest(%s::type[], …) RETURNING id``: rows come back in the
     order they were given (as Django's own ``bulk_create`` relies on for PostgreSQL)."""
     quote = connection.ops.quote_name
@@ -184,16 +250,14 @@ def _insert_unnest(
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
     if returning:
         sql += f" RETURNING {quote(str(meta.pk.column))}"
-    width = len(fields)
+    pks: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(records), UNNEST_ROWS):
-            chunk = records[start : start + UNNEST_ROWS]
-            flat = _params(chunk, fields)
-            cursor.execute(sql, [flat[i::width] for i in range(width)])
+        for start in range(0, len(rows), UNNEST_ROWS):
+            chunk = rows[start : start + UNNEST_ROWS]
+            cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
             if returning:
-                for record, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                    record.pk = pk
-                    record._state.adding = False
+                pks += [pk for (pk,) in cursor.fetchall()]
+    return pks
 
 
 UNNEST_ROWS = 5000

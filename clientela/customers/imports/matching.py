@@ -8,15 +8,18 @@ external id held by a hidden record is reported instead, since creating another 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, Model
+from django.db.models import F
 from django.db.models.lookups import In
 
 from clientela.customers.imports.inserting import placeholder
 from clientela.customers.imports.specs import CleanRow, ImportSpec
 from clientela.platform.models import User
 from clientela.platform.permissions import visible_to
+
+if TYPE_CHECKING:
+    from clientela.customers.imports.writing import NewRecord
 
 
 class PlainIn(In):
@@ -72,7 +75,7 @@ class Matcher:
             )
         # Keys this batch gives to records: new ones, and existing ones a row updates (an
         # external id set on an existing record must not be handed to a new one too).
-        self.pending: dict[tuple[str, str], int | Model] = {}
+        self.pending: dict[tuple[str, str], int | NewRecord] = {}
 
     @staticmethod
     def _lookup(visible: Any, kind: str, values: set[str]) -> dict[str, int]:
@@ -89,7 +92,7 @@ class Matcher:
             found.setdefault(key, pk)
         return found
 
-    def find(self, row: CleanRow) -> tuple[int | Model | None, str]:
+    def find(self, row: CleanRow) -> tuple[int | NewRecord | None, str]:
         """The existing record id (or the batch's pending record) and the key kind that matched."""
         for kind, value in row_keys(self.spec, row):
             pk = self.existing[kind].get(value)
@@ -100,6 +103,6 @@ class Matcher:
                 return pending, kind
         return None, ""
 
-    def remember(self, row: CleanRow, record: int | Model) -> None:
+    def remember(self, row: CleanRow, record: int | NewRecord) -> None:
         for key in row_keys(self.spec, row):
             self.pending.setdefault(key, record)

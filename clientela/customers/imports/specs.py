@@ -37,6 +37,7 @@ class CleanRow:
     cells: list[str] = field(default_factory=list)
     keys: list[tuple[str, str]] | None = None  # (kind, value) for matching, computed once
     document: str | None = None  # search text of the record as the row alone would make it
+    params: list[Any] | None = None  # the new record's insert parameters (``row_params``)
 
 
 @dataclass(frozen=True)

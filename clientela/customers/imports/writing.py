@@ -9,8 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.customers import search_index
-from clientela.customers.imports.inserting import RecordFactory, insert_rows, insert_values
-from clientela.customers.imports.specs import CleanRow
+from clientela.customers.imports.inserting import (
+    RecordFactory,
+    column_plan,
+    insert_lists,
+    insert_rows,
+    insert_values,
+    record_params,
+)
+from clientela.customers.imports.specs import CleanRow, ImportSpec
 from clientela.customers.models import (
     Account,
     AccountContact,
@@ -26,63 +33,95 @@ if TYPE_CHECKING:
     from clientela.customers.imports.batch import RunContext, Tally
 
 
+def row_params(spec: ImportSpec, row: CleanRow) -> list[Any]:
+    """The insert parameters of the record the row would create, but for the columns the
+    writer sets (owner, team, times, and a contact's account). Reads no database."""
+    values = {k: v for k, v in row.values.items() if k not in ("owner", "team")}
+    return column_plan(spec.model).row({**spec.defaults, **values, "search_text": row.document})
+
+
+class NewRecord:
+    """A record the batch creates: its row's insert parameters, or, once another row of the
+    batch merged into it, a model instance (``record``) the parameters are taken from."""
+
+    __slots__ = ("number", "params", "pk", "record", "row")
+
+    def __init__(self, number: int, row: CleanRow) -> None:
+        self.number, self.row, self.params = number, row, row.params
+        self.record: Model | None = None
+        self.pk: int | None = None
+
+
 class Writer:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.model = ctx.spec.model
-        self.new: list[tuple[int, Model, CleanRow]] = []
+        self.new: list[NewRecord] = []
         self.updates: dict[int, list[CleanRow]] = {}
-        self.flags: list[tuple[int | Model, Model, str]] = []
+        self.flags: list[tuple[int | NewRecord, NewRecord, str]] = []
         self.created_ids: list[int] = []
         self.changed: dict[int, dict[str, list[Any]]] = {}
         self.pending_updates = 0
         self.now = timezone.now()
         self.created_accounts: list[int] = []
-        self.rows_of: dict[int, CleanRow] = {}  # id(new record) → its row
-        self.build = RecordFactory(
-            self.model,
-            {
-                **ctx.spec.defaults,
-                "owner_id": ctx.owner_id,
-                "team_id": ctx.team_id,
-                "created_at": self.now,
-                "updated_at": self.now,
-            },
-        )
+        self.fixed = {
+            **ctx.spec.defaults,
+            "owner_id": ctx.owner_id,
+            "team_id": ctx.team_id,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+        self.build = RecordFactory(self.model, self.fixed)
+        plan = column_plan(self.model)
+        self.set_columns = [
+            (plan.index[name], plan.row(self.fixed)[plan.index[name]])
+            for name in ("owner_id", "team_id", "created_at", "updated_at")
+        ]
+        self.account_column = plan.index.get("account_id")
 
-    def add(self, number: int, row: CleanRow) -> Model:
-        values = {k: v for k, v in row.values.items() if k not in ("owner", "team")}
-        record = self.build(values)
-        self.new.append((number, record, row))
-        self.rows_of[id(record)] = row
-        return record
+    def add(self, number: int, row: CleanRow) -> NewRecord:
+        new = NewRecord(number, row)
+        if new.params is None:
+            new.params = row_params(self.ctx.spec, row)
+        self.new.append(new)
+        return new
 
-    def update(self, target: int | Model, row: CleanRow) -> None:
+    def update(self, target: int | NewRecord, row: CleanRow) -> None:
         if isinstance(target, int):
             self.updates.setdefault(target, []).append(row)
             return
-        _apply(target, row)  # a record this batch creates: merge the row into it
-        pending_row = self.rows_of[id(target)]
-        if row.company and not pending_row.company:
-            pending_row.company = row.company
-        pending_row.document = None  # the merged record's text differs from its first row's
+        # A record this batch creates: merge the row into it, as a model instance from now on.
+        if target.record is None:
+            values = {k: v for k, v in target.row.values.items() if k not in ("owner", "team")}
+            target.record = self.build(values)
+            target.params = None
+        _apply(target.record, row)
+        if row.company and not target.row.company:
+            target.row.company = row.company
+        target.row.document = None  # the merged record's text differs from its first row's
         self.pending_updates += 1
 
-    def flag(self, target: int | Model, new: Model, kind: str) -> None:
+    def flag(self, target: int | NewRecord, new: NewRecord, kind: str) -> None:
         self.flags.append((target, new, kind))
 
     def write(self, tally: Tally) -> None:
         self._link_accounts(tally)
         self._write_updates(tally)
-        records = []
-        for _n, record, row in self.new:
-            # The document cleaned with the row holds unless rows merged into the record.
-            text = row.document if row.document is not None else _search_text(self.ctx, record)
-            record.search_text = text  # type: ignore[attr-defined]
-            records.append(record)
-        insert_rows(records)
-        self.created_ids = [int(r.pk) for r in records]
-        tally.created += len(records)
+        rows = []
+        for new in self.new:
+            if new.record is not None:  # merged: its own document and parameters
+                record = new.record
+                record.search_text = _search_text(self.ctx, record)  # type: ignore[attr-defined]
+                new.params = record_params(record)
+            else:
+                assert new.params is not None
+                for index, value in self.set_columns:
+                    new.params[index] = value
+            rows.append(new.params)
+        self.created_ids = insert_lists(self.model, rows)
+        for new, pk in zip(self.new, self.created_ids, strict=True):
+            new.pk = pk
+        tally.created += len(rows)
         tally.updated += self.pending_updates
         self._write_addresses()
         self._write_memberships()
@@ -92,8 +131,8 @@ class Writer:
         """Contacts' companies: the visible account of that name, or a new one."""
         if self.model is not Contact:
             return
-        rows = [(n, r, row) for n, r, row in self.new if row.company]
-        names = {row.company for _n, _r, row in rows}
+        companies = [new for new in self.new if new.row.company]
+        names = {new.row.company for new in companies}
         if not names:
             return
         known: dict[str, Account] = {}
@@ -106,7 +145,7 @@ class Writer:
             insert_rows(created)
             self.created_accounts = [int(a.pk) for a in created]
             known.update({a.name: a for a in created})
-        self._attach(rows, known, tally)
+        self._attach(companies, known, tally)
 
     def _account(self, name: str) -> Account:
         account = Account(
@@ -119,24 +158,25 @@ class Writer:
         account.search_text = _search_text(self.ctx, account, fields=("name",))
         return account
 
-    def _attach(
-        self, rows: list[tuple[int, Model, CleanRow]], known: dict[str, Account], tally: Tally
-    ) -> None:
+    def _attach(self, companies: list[NewRecord], known: dict[str, Account], tally: Tally) -> None:
         from clientela.customers.imports.batch import rejection
 
         refused = _("No account has this name and you may not create accounts.")
-        for number, record, row in rows:
-            if row.company in known:
-                account = known[row.company]
-                if row.document is None:  # its search text is built from the record
-                    record.account = account  # type: ignore[attr-defined]
-                else:  # the id alone (the relation's descriptor cost 6 µs a row)
-                    record.account_id = account.pk  # type: ignore[attr-defined]
-            else:
-                self.new = [item for item in self.new if item[1] is not record]
+        dropped: set[int] = set()
+        for new in companies:
+            account = known.get(new.row.company)
+            if account is None:
+                dropped.add(id(new))
                 tally.rejected.append(
-                    rejection(self.ctx.job, number, row.cells, {"company": [refused]})
+                    rejection(self.ctx.job, new.number, new.row.cells, {"company": [refused]})
                 )
+            elif new.record is not None:  # its search text is built from the record
+                new.record.account = account  # type: ignore[attr-defined]
+            else:
+                assert new.params is not None and self.account_column is not None
+                new.params[self.account_column] = account.pk
+        if dropped:
+            self.new = [new for new in self.new if id(new) not in dropped]
 
     def _write_updates(self, tally: Tally) -> None:
         if not self.updates:
@@ -167,7 +207,7 @@ class Writer:
         if self.model not in (Contact, Account):
             return
         parent = "contact_id" if self.model is Contact else "account_id"
-        rows = [{parent: r.pk, **row.address} for _n, r, row in self.new if row.address]
+        rows = [{parent: new.pk, **new.row.address} for new in self.new if new.row.address]
         wanting = {pk: ups[-1].address for pk, ups in self.updates.items() if ups[-1].address}
         if wanting:
             having = set(
@@ -182,23 +222,28 @@ class Writer:
         """A contact's primary account is also one of its memberships, as the services keep it."""
         if self.model is not Contact:
             return
+        column = self.account_column
         memberships = [
             {
-                "account_id": record.account_id,  # type: ignore[attr-defined]
-                "contact_id": record.pk,
+                "account_id": account,
+                "contact_id": new.pk,
                 "role": "employee",
                 "created_at": self.now,
             }
-            for _n, record, _row in self.new
-            if record.account_id  # type: ignore[attr-defined]
+            for new in self.new
+            if (
+                account := new.record.account_id  # type: ignore[attr-defined]
+                if new.record is not None
+                else new.params[column]  # type: ignore[index]
+            )
         ]
         insert_values(AccountContact, memberships)
 
     def _write_flags(self, tally: Tally) -> None:
         pairs = []
         for target, new, kind in self.flags:
-            left = int(target if isinstance(target, int) else target.pk)
-            right = int(new.pk)
+            left = int(target if isinstance(target, int) else target.pk)  # type: ignore[arg-type]
+            right = int(new.pk)  # type: ignore[arg-type]
             pairs.append(
                 DuplicateCandidate(
                     object_type=self.ctx.spec.object_type,

@@ -20,7 +20,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from clientela.customers import search_index, validators
-from clientela.customers.imports.inserting import RecordFactory, insert_rows
+from clientela.customers.imports.inserting import (
+    ColumnPlan,
+    RecordFactory,
+    insert_rows,
+    record_params,
+)
 from clientela.customers.models import Account, Contact, Lead
 from clientela.customers.services.common import email_ok
 
@@ -244,6 +249,26 @@ def test_record_factory_builds_what_the_model_builds(model, values):
     assert _fields(built) == _fields(expected)
     assert built._state.adding and built._state.db is None
     assert built.pk is None
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        (Contact, {"first_name": "Ana", "email": "ana@example.com", "external_id": "crm-1"}),
+        (Contact, {"first_name": "Ana", "account": None, "birthday": dt.date(1990, 1, 2)}),
+        (Account, {"name": "Acme", "tax_id": "11.222.333/0001-81", "country": "BR"}),
+        (Lead, {"first_name": "Bia", "company": "Acme", "source": "import"}),
+    ],
+)
+def test_a_column_plan_gives_the_parameters_of_the_record_the_model_builds(model, values):
+    now = timezone.now()
+    fixed = {**FIXED, "created_at": now, "updated_at": now}
+    assert ColumnPlan(model).row({**fixed, **values}) == record_params(model(**fixed, **values))
+
+
+def test_a_column_plan_refuses_an_unknown_field():
+    with pytest.raises(TypeError, match="no_such_field"):
+        ColumnPlan(Contact).row({"first_name": "A", "no_such_field": 1})
 
 
 def test_record_factory_gives_each_record_its_own_state():

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from clientela.customers import search_index
 from clientela.customers.imports import (
     import_configure,
     import_create,
@@ -250,6 +251,28 @@ def test_duplicates_inside_the_file_match_each_other(admin):
     job = run(admin, upload(admin, text), policy="skip")
     assert counts(job) == (1, 0, 1, 0, 0)
     assert Contact.objects.get().last_name == "One"
+
+
+def test_rows_of_the_file_merge_into_the_record_an_earlier_row_creates(admin):
+    text = (
+        "Nome,Sobrenome,E-mail,Empresa,Cidade,UF,Cargo\n"
+        "Ana,One,ana@example.com,,Recife,PE,\n"
+        "Bia,Solo,bia@example.com,Beta SA,,,\n"
+        "Ana,Two,ANA@example.com,Acme Ltda,Natal,RN,Diretora\n"
+    )
+    job = run(admin, upload(admin, text), policy="update")
+    assert counts(job) == (2, 1, 0, 0, 0)
+    ana = Contact.objects.select_related("account").get(email__iexact="ana@example.com")
+    assert (ana.first_name, ana.last_name, ana.job_title) == ("Ana", "Two", "Diretora")
+    assert ana.account is not None and ana.account.name == "Acme Ltda"  # the later row's company
+    assert ana.search_text == search_index.document(ana)
+    assert "two" in ana.search_text.split() and "acme" in ana.search_text.split()
+    assert list(ana.memberships.values_list("account__name", flat=True)) == ["Acme Ltda"]
+    assert list(ana.addresses.values_list("city", flat=True)) == ["Recife"]  # the first row's
+    bia = Contact.objects.select_related("account").get(email="bia@example.com")
+    assert bia.account is not None and bia.account.name == "Beta SA"
+    assert bia.search_text == search_index.document(bia)
+    assert bia.owner_id == admin.pk and bia.created_at == bia.updated_at
 
 
 def test_an_external_id_given_to_an_updated_record_is_not_given_to_a_new_one(admin, existing):
