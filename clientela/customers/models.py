@@ -261,7 +261,10 @@ class AccountRole(models.TextChoices):
 class AccountContact(models.Model):
     """A contact's tie to an account, with the part they play there (many-to-many)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    # The unique constraint below begins with ``account``: it is that column's index.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=AccountRole, default="employee")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -104,6 +104,13 @@ def visible_to[M: Model](actor: User, queryset: QuerySet[M]) -> QuerySet[M]:
     return queryset.filter(owner_id=BigInt(actor.pk))
 
 
+def sees_all(actor: User, model: type[Model]) -> bool:
+    """Whether ``visible_to`` leaves every record of ``model`` in sight of ``actor``."""
+    object_type = registry.for_model(model)
+    grant = grant_for(actor, object_type.key)
+    return grant.allows("view") and (not object_type.owned or grant.scope == Scope.ALL)
+
+
 def get_visible[M: Model](actor: User, queryset: QuerySet[M], pk: Any) -> M:
     """The record with ``pk`` if the actor may see it; otherwise NotFound (never 403)."""
     try:

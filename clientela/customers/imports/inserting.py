@@ -76,18 +76,14 @@ def _adapter(field: models.Field[Any, Any]) -> Adapter | None:
     return None
 
 
-def _params(records: Sequence[Any], fields: list[models.Field[Any, Any]]) -> list[list[Any]]:
-    """Each record's values in column order; ``records`` are model instances or plain dicts by
-    attname (the field's default for the others)."""
+def _params(
+    records: Sequence[models.Model], fields: list[models.Field[Any, Any]]
+) -> list[list[Any]]:
+    """Each record's values in column order, adapted for the database."""
     adapters = [(i, adapt) for i, f in enumerate(fields) if (adapt := _adapter(f)) is not None]
     memos: list[list[Any]] = [[_UNSET, None] for _adapter_item in adapters]
-    if records and isinstance(records[0], dict):
-        defaults = [f.get_default() for f in fields]
-        names = [f.attname for f in fields]
-        rows = [[r.get(n, d) for n, d in zip(names, defaults, strict=True)] for r in records]
-    else:
-        getter = attrgetter(*(f.attname for f in fields))
-        rows = [list(getter(r)) for r in records]
+    getter = attrgetter(*(f.attname for f in fields))
+    rows = [list(getter(r)) for r in records]
     if not adapters:
         return rows
     for row in rows:
@@ -164,13 +160,6 @@ def column_plan(model: type[models.Model]) -> ColumnPlan:
 def record_params(record: models.Model) -> list[Any]:
     """One model instance's insert parameters (as ``insert_rows`` would send them)."""
     return _params([record], insert_fields(type(record)))[0]
-
-
-def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT plain rows (attname → value, the field's default for the others) of ``model``."""
-    if rows:
-        fields = insert_fields(model)
-        insert_lists(model, _params(rows, fields), returning=False)
 
 
 def insert_rows(records: Sequence[models.Model], *, returning: bool = True) -> None:

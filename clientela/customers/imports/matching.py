@@ -16,7 +16,7 @@ from django.db.models.lookups import In
 from clientela.customers.imports.inserting import placeholder
 from clientela.customers.imports.specs import CleanRow, ImportSpec
 from clientela.platform.models import User
-from clientela.platform.permissions import visible_to
+from clientela.platform.permissions import sees_all, visible_to
 
 if TYPE_CHECKING:
     from clientela.customers.imports.writing import NewRecord
@@ -66,7 +66,7 @@ class Matcher:
             self.existing[kind] = self._lookup(visible, kind, values) if values else {}
         hidden_candidates = wanted.get("external_id", set()) - set(self.existing["external_id"])
         self.hidden_external_ids: set[str] = set()
-        if hidden_candidates:
+        if hidden_candidates and not sees_all(actor, spec.model):
             everyone = spec.model._default_manager.exclude(external_id="")
             self.hidden_external_ids = set(
                 everyone.filter(PlainIn(F("external_id"), sorted(hidden_candidates)))

@@ -14,7 +14,6 @@ from clientela.customers.imports.inserting import (
     column_plan,
     insert_lists,
     insert_rows,
-    insert_values,
     record_params,
 )
 from clientela.customers.imports.specs import CleanRow, ImportSpec
@@ -207,7 +206,8 @@ class Writer:
         if self.model not in (Contact, Account):
             return
         parent = "contact_id" if self.model is Contact else "account_id"
-        rows = [{parent: new.pk, **new.row.address} for new in self.new if new.row.address]
+        plan = column_plan(Address)
+        owners = [(new.pk, new.row.address) for new in self.new if new.row.address]
         wanting = {pk: ups[-1].address for pk, ups in self.updates.items() if ups[-1].address}
         if wanting:
             having = set(
@@ -215,29 +215,32 @@ class Writer:
                     parent, flat=True
                 )
             )
-            rows += [{parent: pk, **a} for pk, a in wanting.items() if pk not in having]
-        insert_values(Address, rows)
+            owners += [(pk, a) for pk, a in wanting.items() if pk not in having]
+        at, rows = plan.index[parent], []
+        for pk, address in owners:
+            params = plan.row(address)
+            params[at] = pk
+            rows.append(params)
+        insert_lists(Address, rows, returning=False)
 
     def _write_memberships(self) -> None:
         """A contact's primary account is also one of its memberships, as the services keep it."""
         if self.model is not Contact:
             return
-        column = self.account_column
-        memberships = [
-            {
-                "account_id": account,
-                "contact_id": new.pk,
-                "role": "employee",
-                "created_at": self.now,
-            }
-            for new in self.new
-            if (
-                account := new.record.account_id  # type: ignore[attr-defined]
-                if new.record is not None
-                else new.params[column]  # type: ignore[index]
-            )
-        ]
-        insert_values(AccountContact, memberships)
+        plan = column_plan(AccountContact)
+        template = plan.row({"role": "employee", "created_at": self.now})
+        to_account, to_contact = plan.index["account_id"], plan.index["contact_id"]
+        rows = []
+        for new in self.new:
+            if new.record is not None:
+                account = new.record.account_id  # type: ignore[attr-defined]
+            else:
+                account = new.params[self.account_column]  # type: ignore[index]
+            if account:
+                params = template.copy()
+                params[to_account], params[to_contact] = account, new.pk
+                rows.append(params)
+        insert_lists(AccountContact, rows, returning=False)
 
     def _write_flags(self, tally: Tally) -> None:
         pairs = []

@@ -155,3 +155,18 @@ def test_non_admin_cannot_manage_settings(world, logged_in, api_as):
     assert browser.get("/settings/audit/").status_code == 403
     assert api_as(world["rep_a"]).post("/api/v1/teams", {"name": "Rogue"}).status_code == 403
     assert api_as(world["rep_a"]).get("/api/v1/audit").json()["items"] == []
+
+
+def test_sees_all_says_whether_visible_to_narrows_anything(world, make_user, admin_user):
+    everything = set(Account.objects.values_list("pk", flat=True))
+    for user, expected in (
+        (admin_user, True),
+        (make_user("read-only"), True),
+        (world["rep_a"], False),
+        (make_user("sales-rep"), False),  # in no team: still narrowed to its own records
+    ):
+        shown = set(
+            permissions.visible_to(user, Account.objects.all()).values_list("pk", flat=True)
+        )
+        assert permissions.sees_all(user, Account) is expected
+        assert (shown == everything) is expected
