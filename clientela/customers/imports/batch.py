@@ -202,7 +202,7 @@ def decide(ctx: RunContext, rows: list[tuple[int, CleanRow]], tally: Tally) -> W
         if target is None:
             matcher.remember(row, writer.add(number, row))
         elif policy == "update" or (kind == "external_id" and policy == "flag"):
-            writer.update(target, row)
+            writer.update(number, target, row)
             matcher.remember(row, target)
         elif policy == "skip":
             tally.skipped += 1

@@ -196,6 +196,27 @@ def _unnest_types(fields: list[models.Field[Any, Any]]) -> list[str] | None:
     return types
 
 
+def update_rows(records: Sequence[models.Model], names: Sequence[str]) -> None:
+    """UPDATE the fields ``names`` of ``records`` (all of one model), one prepared statement
+    run for each record. Django's ``bulk_update`` builds a CASE expression per field over the
+    whole batch: for 5,000 contacts it took longer than the rest of their import."""
+    if not records:
+        return
+    meta = records[0]._meta
+    fields = [field for name in names if isinstance(field := meta.get_field(name), models.Field)]
+    if len(fields) != len(names):
+        raise TypeError(f"not all of {names} are columns of {meta.label}")
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    # Only model metadata (quoted) goes into the text; every value is a parameter.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608
+    rows = _params(records, fields)
+    for row, record in zip(rows, records, strict=True):
+        row.append(record.pk)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def insert_lists(
     model: type[models.Model], rows: Sequence[list[Any]], *, returning: bool = True
 ) -> list[int]:

@@ -17,6 +17,7 @@ from clientela.customers.imports.inserting import (
     record_params,
 )
 from clientela.customers.imports.specs import CleanRow, ImportSpec
+from clientela.customers.imports.updating import apply, write_updates
 from clientela.customers.models import (
     Account,
     AccountContact,
@@ -56,13 +57,16 @@ class Writer:
         self.ctx = ctx
         self.model = ctx.spec.model
         self.new: list[NewRecord] = []
-        self.updates: dict[int, list[CleanRow]] = {}
+        self.updates: dict[int, list[tuple[int, CleanRow]]] = {}  # record → (number, row)
         self.flags: list[tuple[int | NewRecord, NewRecord, str]] = []
         self.created_ids: list[int] = []
         self.changed: dict[int, dict[str, list[Any]]] = {}
         self.pending_updates = 0
         self.now = timezone.now()
         self.created_accounts: list[int] = []
+        self.known: dict[str, Account] = {}  # the accounts the batch's companies name
+        self.joined: list[tuple[int, int]] = []  # (account, contact) of updated contacts
+        self.new_addresses: list[tuple[int, dict[str, str]]] = []  # of updated records
         self.fixed = {
             **ctx.spec.defaults,
             "owner_id": ctx.owner_id,
@@ -85,16 +89,16 @@ class Writer:
         self.new.append(new)
         return new
 
-    def update(self, target: int | NewRecord, row: CleanRow) -> None:
+    def update(self, number: int, target: int | NewRecord, row: CleanRow) -> None:
         if isinstance(target, int):
-            self.updates.setdefault(target, []).append(row)
+            self.updates.setdefault(target, []).append((number, row))
             return
         # A record this batch creates: merge the row into it, as a model instance from now on.
         if target.record is None:
             values = {k: v for k, v in target.row.values.items() if k not in ("owner", "team")}
             target.record = self.build(values)
             target.params = None
-        _apply(target.record, row)
+        apply(target.record, row)
         if row.company and not target.row.company:
             target.row.company = row.company
         target.row.document = None  # the merged record's text differs from its first row's
@@ -105,7 +109,7 @@ class Writer:
 
     def write(self, tally: Tally) -> None:
         self._link_accounts(tally)
-        self._write_updates(tally)
+        write_updates(self, tally)
         rows = []
         for new in self.new:
             if new.record is not None:  # merged: its own document and parameters
@@ -132,9 +136,10 @@ class Writer:
             return
         companies = [new for new in self.new if new.row.company]
         names = {new.row.company for new in companies}
+        names |= {r.company for rows in self.updates.values() for _n, r in rows if r.company}
         if not names:
             return
-        known: dict[str, Account] = {}
+        known = self.known
         found = visible_to(self.ctx.actor, Account.objects.filter(name__in=names))
         for account in found.order_by("pk").only("pk", "name"):
             known.setdefault(account.name, account)
@@ -177,30 +182,8 @@ class Writer:
         if dropped:
             self.new = [new for new in self.new if id(new) not in dropped]
 
-    def _write_updates(self, tally: Tally) -> None:
-        if not self.updates:
-            return
-        changed, fields = [], {"search_text", "updated_at"}
-        now = timezone.now()
-        records = self.model._default_manager.filter(pk__in=list(self.updates))
-        if self.model is Contact:
-            records = records.select_related("account")  # the search document names it
-        for record in records:
-            changes: dict[str, list[Any]] = {}
-            for row in self.updates[int(record.pk)]:
-                for name, (old, new) in _apply(record, row).items():
-                    changes[name] = [changes.get(name, [old])[0], new]
-            changes = {k: v for k, v in changes.items() if v[0] != v[1]}
-            if not changes:
-                tally.skipped += len(self.updates[int(record.pk)])
-                continue
-            record.search_text = _search_text(self.ctx, record)  # type: ignore[attr-defined]
-            record.updated_at = now  # type: ignore[attr-defined]
-            self.changed[int(record.pk)] = changes
-            fields.update(changes)
-            changed.append(record)
-            tally.updated += len(self.updates[int(record.pk)])
-        self.model._default_manager.bulk_update(changed, sorted(fields))
+    def search_text(self, record: Model) -> str:
+        return _search_text(self.ctx, record)
 
     def _write_addresses(self) -> None:
         if self.model not in (Contact, Account):
@@ -208,14 +191,7 @@ class Writer:
         parent = "contact_id" if self.model is Contact else "account_id"
         plan = column_plan(Address)
         owners = [(new.pk, new.row.address) for new in self.new if new.row.address]
-        wanting = {pk: ups[-1].address for pk, ups in self.updates.items() if ups[-1].address}
-        if wanting:
-            having = set(
-                Address.objects.filter(**{f"{parent}__in": list(wanting)}).values_list(
-                    parent, flat=True
-                )
-            )
-            owners += [(pk, a) for pk, a in wanting.items() if pk not in having]
+        owners += self.new_addresses
         at, rows = plan.index[parent], []
         for pk, address in owners:
             params = plan.row(address)
@@ -241,6 +217,13 @@ class Writer:
                 params[to_account], params[to_contact] = account, new.pk
                 rows.append(params)
         insert_lists(AccountContact, rows, returning=False)
+        AccountContact.objects.bulk_create(
+            [
+                AccountContact(account_id=account, contact_id=contact, role="employee")
+                for account, contact in self.joined
+            ],
+            ignore_conflicts=True,  # already a member: kept as it was
+        )
 
     def _write_flags(self, tally: Tally) -> None:
         pairs = []
@@ -291,21 +274,6 @@ class Writer:
                 },
             )
         )
-
-
-def _apply(record: Model, row: CleanRow) -> dict[str, list[Any]]:
-    """The row's non-empty values win; an external id already set is kept. Returns the changes."""
-    changes: dict[str, list[Any]] = {}
-    for name, value in row.values.items():
-        if value in ("", None) or name in ("owner", "team"):
-            continue
-        if name == "external_id" and record.__dict__.get("external_id"):
-            continue
-        old = getattr(record, name)
-        if old != value:
-            changes[name] = [old, value]
-            setattr(record, name, value)
-    return changes
 
 
 def _search_text(ctx: RunContext, record: Model, fields: tuple[str, ...] = ()) -> str:

@@ -345,3 +345,29 @@ def test_external_id_lookups_use_the_partial_unique_index(make_user):
                 cursor.execute(f"EXPLAIN QUERY PLAN {statement}")
                 plans.append(" ".join(str(row[-1]) for row in cursor.fetchall()))
     assert all("contact_external_id_unique" in plan for plan in plans), plans
+
+
+@pytest.mark.django_db
+def test_update_rows_writes_the_named_fields_of_each_record_and_nothing_else(make_user):
+    from clientela.customers.imports.inserting import update_rows
+
+    user = make_user("sales-rep")
+    now = timezone.now()
+    make = RecordFactory(
+        Contact, {"owner_id": user.pk, "team_id": None, "created_at": now, "updated_at": now}
+    )
+    records = [make({"first_name": f"N{i}", "last_name": "Old"}) for i in range(3)]
+    insert_rows(records)
+    when = now - dt.timedelta(days=2)
+    for i, record in enumerate(records[:2]):
+        record.first_name, record.last_name, record.updated_at = f"M{i}", f"New {i}", when
+    update_rows(records[:2], ["last_name", "updated_at"])
+    stored = Contact.objects.filter(pk__in=[r.pk for r in records]).order_by("pk")
+    assert [(c.first_name, c.last_name) for c in stored] == [
+        ("N0", "New 0"),  # first_name was not named: kept
+        ("N1", "New 1"),
+        ("N2", "Old"),
+    ]
+    assert [c.updated_at == when for c in stored] == [True, True, False]
+    with pytest.raises(TypeError):
+        update_rows(records[:1], ["memberships"])  # not a column

@@ -32,9 +32,9 @@ from clientela.customers.models import (
     Lead,
 )
 from clientela.customers.search_index import search
-from clientela.customers.services import contact_create
+from clientela.customers.services import account_create, contact_create
 from clientela.platform.errors import NotFound, PermissionDenied, ValidationFailed
-from clientela.platform.models import AuditEntry, User
+from clientela.platform.models import AuditEntry, RolePermission, User
 
 HEADER = "first_name,last_name,email,phone,external_id\n"
 
@@ -273,6 +273,75 @@ def test_rows_of_the_file_merge_into_the_record_an_earlier_row_creates(admin):
     assert bia.account is not None and bia.account.name == "Beta SA"
     assert bia.search_text == search_index.document(bia)
     assert bia.owner_id == admin.pk and bia.created_at == bia.updated_at
+
+
+COMPANY_HEADER = "Nome,Sobrenome,E-mail,Empresa,Cidade,UF,CEP\n"
+
+
+def test_an_update_links_the_rows_company_and_changes_the_address_in_place(admin):
+    # given Ana without an account but with an address, and Rui already at Beta
+    beta = account_create(actor=admin, values={"name": "Beta SA"})
+    ana = contact_create(
+        actor=admin,
+        values={
+            "first_name": "Ana",
+            "email": "ana@example.com",
+            "addresses": [{"city": "Recife", "state": "PE", "postal_code": "50010-000"}],
+        },
+    )
+    rui = contact_create(
+        actor=admin, values={"first_name": "Rui", "email": "rui@example.com", "account": beta.pk}
+    )
+    # when a file updates Ana with a company (new) and a city, and Rui with Beta again
+    text = (
+        COMPANY_HEADER + "Ana,Souza,ana@example.com,Acme Ltda,Natal,RN,\n"
+        "Rui,,rui@example.com,Beta SA,,,\n"
+    )
+    job = run(admin, upload(admin, text), policy="update")
+
+    # then Ana works at the new Acme (a member too), her one address moved to Natal/RN and
+    # kept its CEP, and Rui, unchanged, is skipped
+    assert counts(job) == (0, 1, 1, 0, 0)
+    ana = Contact.objects.select_related("account").get(pk=ana.pk)
+    assert ana.account is not None and ana.account.name == "Acme Ltda"
+    assert list(ana.memberships.values_list("account__name", flat=True)) == ["Acme Ltda"]
+    assert list(ana.addresses.values_list("city", "state", "postal_code")) == [
+        ("Natal", "RN", "50010-000")
+    ]
+    assert ana.search_text == search_index.document(ana) and "acme" in ana.search_text
+    assert ana.last_name == "Souza"
+    assert rui.memberships.count() == 1
+    # and the batch's audit entry names every change, the account and the address included
+    entry = AuditEntry.objects.filter(action="import").get()
+    diff = entry.changes["updated"][str(ana.pk)]
+    assert diff["account"] == [None, ana.account_id]
+    assert diff["address.city"] == ["Recife", "Natal"]
+    assert diff["address.state"] == ["PE", "RN"]
+    assert entry.changes["accounts_created"] == [ana.account_id]
+
+
+def test_an_update_gets_an_address_when_the_record_has_none(admin, existing):
+    job = run(admin, upload(admin, COMPANY_HEADER + "Ana,,ana@example.com,,Natal,RN,\n"), "update")
+    assert counts(job) == (0, 1, 0, 0, 0)
+    assert list(existing.addresses.values_list("city", "state")) == [("Natal", "RN")]
+
+
+def test_an_update_naming_an_account_the_actor_may_not_create_is_rejected(make_user):
+    rep = make_user("sales-rep")
+    RolePermission.objects.filter(role=rep.role, object_type="customers.account").update(
+        can_create=False
+    )
+    rep = User.objects.get(pk=rep.pk)  # fresh grants
+    ana = contact_create(actor=rep, values={"first_name": "Ana", "email": "ana@example.com"})
+    text = COMPANY_HEADER + "Ana,Souza,ana@example.com,Nowhere Ltda,Natal,RN,\n"
+    job = run(rep, upload(rep, text), policy="update")
+    assert counts(job) == (0, 0, 0, 0, 1)
+    ana.refresh_from_db()
+    assert (ana.last_name, ana.account_id, ana.addresses.count()) == ("", None, 0)
+    assert list(ImportRowError.objects.values_list("row_number", "errors")) == [
+        (2, {"company": ["No account has this name and you may not create accounts."]})
+    ]
+    assert not Account.objects.exists()
 
 
 def test_an_external_id_given_to_an_updated_record_is_not_given_to_a_new_one(admin, existing):
