@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from clientela.activities.models import Activity, ActivityKind, ActivityStatus
+from clientela.activities.models import Activity, ActivityKind, ActivityStatus, CalendarFeed
 from clientela.customers.models import Account, AccountContact, Contact, Lead
 from clientela.platform.errors import NotFound
 from clientela.platform.models import User
@@ -125,6 +125,11 @@ def feed_activities(user: User, days_back: int = 90) -> QuerySet[Activity]:
         .exclude(status=ActivityStatus.CANCELLED)
         .order_by("due_at", "id")
     )
+
+
+def calendar_feed(user: User) -> CalendarFeed | None:
+    """The user's own feed (its prefix and dates; the secret is never stored), if any."""
+    return CalendarFeed.objects.filter(user=user).first()
 
 
 def _about(record: Account | Contact | Lead) -> Q:

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from clientela.activities import calendar, ics, selectors, services
-from clientela.activities.models import CalendarFeed
 from clientela.platform import permissions
 from clientela.platform.http import AuthedRequest
 from clientela.platform.models import Scope
@@ -113,7 +112,7 @@ def feed_settings(request: AuthedRequest) -> HttpResponse:
             secret = services.calendar_feed_regenerate(actor=request.user)
     url = reverse("activities:feed", args=[secret]) if secret else ""
     context = {
-        "feed": CalendarFeed.objects.filter(user=request.user).first(),
+        "feed": selectors.calendar_feed(request.user),
         "feed_url": request.build_absolute_uri(url) if url else "",
     }
     return render(request, "activities/feed.html", context)
