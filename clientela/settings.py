@@ -117,7 +117,14 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # In the database, so that every process shares it (the login throttle's counters, a
+    # background scan's progress read by the page): the table comes with the migrations.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "clientela_cache",
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 TASK_BACKEND = env_str("CLIENTELA_TASK_BACKEND", "db")

@@ -23,4 +23,5 @@ def run(args: argparse.Namespace) -> int:
             return int(exc.code or 1)
         return 0
     call_command("migrate", interactive=False, verbosity=1)
+    call_command("createcachetable", verbosity=0)  # a cache kept in the database, if it is
     return 0

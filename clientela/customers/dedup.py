@@ -42,6 +42,7 @@ SCORE_BATCH = 20000
 KEEP_PROFILES = 150_000
 MAX_RECORDS = 1 << 24
 PROGRESS_TTL = 24 * 3600
+PROGRESS_EVERY = 0.5  # seconds between two reports of one phase
 
 Progress = Callable[[str, int, int], None]
 
@@ -356,7 +357,15 @@ def scan_progress(result_id: str) -> dict[str, Any] | None:
 
 
 def _reporter(result_id: str, object_type: str) -> Progress:
+    """Progress for the page that polls it, through the cache (the database's or Redis): at
+    most every ``PROGRESS_EVERY`` seconds, and at each change of phase and at its end."""
+    last: dict[str, Any] = {"phase": None, "at": 0.0}
+
     def report(phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if phase == last["phase"] and done < total and now - last["at"] < PROGRESS_EVERY:
+            return
+        last.update(phase=phase, at=now)
         cache.set(
             progress_key(result_id),
             {"object_type": object_type, "phase": phase, "done": done, "total": total},

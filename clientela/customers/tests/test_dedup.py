@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from clientela.customers import dedup
@@ -165,6 +166,33 @@ def test_the_task_runs_on_the_worker_and_reports_progress(make_user, make_team):
     progress = dedup.scan_progress(str(result.id))
     assert progress is not None and progress["phase"] == "done"
     assert _pairs() == expected
+    # kept in the database's cache table, where the web processes read it (no Redis here)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM clientela_cache")
+        keys = [key for (key,) in cursor.fetchall()]
+    assert any(dedup.progress_key(str(result.id)) in key for key in keys)
+
+
+@pytest.mark.django_db
+def test_progress_is_written_at_most_twice_a_second_but_every_change_of_phase(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(dedup.time, "monotonic", lambda: clock[0])
+    report = dedup._reporter("r-1", "customers.contact")
+
+    def shown() -> tuple[str, int] | None:
+        value = dedup.scan_progress("r-1")
+        return (value["phase"], value["done"]) if value else None
+
+    report("reading", 1, 10)
+    report("reading", 5, 10)  # too soon: not written
+    assert shown() == ("reading", 1)
+    clock[0] += dedup.PROGRESS_EVERY
+    report("reading", 6, 10)
+    assert shown() == ("reading", 6)
+    report("reading", 10, 10)  # the end of a phase is always written
+    assert shown() == ("reading", 10)
+    report("comparing", 0, 4)  # so is a new phase
+    assert shown() == ("comparing", 0)
 
 
 # --- pages ----------------------------------------------------------------------------------

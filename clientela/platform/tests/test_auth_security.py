@@ -15,7 +15,8 @@ from clientela.platform.models import User
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle():
+def _fresh_throttle(db):
+    """The throttle's counters live in the cache (the database's, in these tests)."""
     cache.clear()
     yield
     cache.clear()
