@@ -66,12 +66,8 @@ class Helper:
     """The helper as its caller sees it: ``submit`` runs a function there, in the caller's
     language (messages made there are in it)."""
 
-    def __init__(self, pool: ProcessPoolExecutor, language: str, booted: Future[bool]) -> None:
-        self.pool, self.language, self.booted = pool, language, booted
-
-    def ready(self) -> bool:
-        """Booted already (it was started ahead), so work sent now starts at once."""
-        return self.booted.done() and not self.booted.exception()
+    def __init__(self, pool: ProcessPoolExecutor, language: str) -> None:
+        self.pool, self.language = pool, language
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
         return self.pool.submit(_call, self.language, function, args)
@@ -126,9 +122,9 @@ def helper_process() -> Iterator[Helper]:
     from django.utils import translation
 
     language = translation.get_language() or settings.LANGUAGE_CODE
-    pool, booted = _ahead or _start()
+    pool, _booted = _ahead or _start()
     _ahead = None
     try:
-        yield Helper(pool, language, booted)
+        yield Helper(pool, language)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

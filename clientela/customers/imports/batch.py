@@ -18,11 +18,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clientela.customers import search_index
-from clientela.customers.imports.matching import Matcher, row_keys
+from clientela.customers.imports.inserting import column_plan
+from clientela.customers.imports.matching import Matcher, Wanted, row_keys, wanted_keys
 from clientela.customers.imports.reading import numbered_rows
 from clientela.customers.imports.specs import CleanRow, ImportSpec
 from clientela.customers.imports.writing import Writer, row_params
-from clientela.customers.models import Contact, ImportJob, ImportRowError
+from clientela.customers.models import Address, Contact, ImportJob, ImportRowError
 from clientela.platform.errors import ValidationFailed
 from clientela.platform.models import User
 
@@ -84,23 +85,30 @@ def clean_cells(
             row_keys(spec, row)
             row.document = row_document(spec, row)
             row.params = row_params(spec, row)
+            if row.address:
+                row.address_params = column_plan(Address).row(row.address)
             cleaned.append((number, row))
     return cleaned, rejected
 
 
 def clean_cells_of(
     slug: str, columns: list[tuple[int, str]], width: int, rows: list[tuple[int, list[str]]]
-) -> tuple[list[Any], Rejected]:
-    """``clean_cells`` by the record type's name, for a helper process (which has no actor).
+) -> tuple[list[Any], Rejected, Wanted]:
+    """``clean_cells`` by the record type's name, for a helper process (which has no actor),
+    with the keys the rows will be matched by.
 
     The rows travel back as plain tuples (``unpack`` rebuilds them): pickling 5,000 dataclass
     instances took three times as long on each side.
     """
     from clientela.customers.imports.specs import spec_for
 
-    cleaned, rejected = clean_cells(spec_for(slug), None, columns, width, rows)
-    packed = [(n, r.values, r.company, r.address, r.keys, r.document, r.params) for n, r in cleaned]
-    return packed, rejected
+    spec = spec_for(slug)
+    cleaned, rejected = clean_cells(spec, None, columns, width, rows)
+    packed = [
+        (n, r.values, r.company, r.address, r.keys, r.document, r.params, r.address_params)
+        for n, r in cleaned
+    ]
+    return packed, rejected, wanted_keys(spec, (row for _n, row in cleaned))
 
 
 Source = tuple[str, str, str, str, int]  # path, format, encoding, delimiter, rows to skip
@@ -109,7 +117,7 @@ _reading: dict[Source, Generator[tuple[int, list[str]]]] = {}
 
 def read_and_clean(
     slug: str, columns: list[tuple[int, str]], width: int, source: Source, size: int
-) -> tuple[list[tuple[int, list[str]]], list[Any], Rejected]:
+) -> tuple[list[tuple[int, list[str]]], list[Any], Rejected, Wanted]:
     """In a helper process: the next ``size`` rows of ``source`` and ``clean_cells_of`` them.
 
     The file is opened on the first call for a source and read on by the next ones (a helper
@@ -127,17 +135,19 @@ def read_and_clean(
     batch = list(islice(rows, size))
     if not batch:
         _reading.pop(source).close()
-        return batch, [], []
-    cleaned, rejected = clean_cells_of(slug, columns, width, batch)
-    return batch, cleaned, rejected
+        return batch, [], [], {}
+    return (batch, *clean_cells_of(slug, columns, width, batch))
 
 
-def unpack(packed: tuple[list[Any], Rejected]) -> tuple[list[tuple[int, CleanRow]], Rejected]:
-    rows, rejected = packed
-    return [
-        (n, CleanRow(values=v, company=c, address=a, keys=k, document=d, params=p))
-        for n, v, c, a, k, d, p in rows
-    ], rejected
+Cleaned = tuple[list[tuple[int, CleanRow]], Rejected, Wanted | None]
+
+
+def unpack(packed: list[Any], rejected: Rejected, wanted: Wanted | None = None) -> Cleaned:
+    rows = [
+        (n, CleanRow(v, company=c, address=a, keys=k, document=d, params=p, address_params=ap))
+        for n, v, c, a, k, d, p, ap in packed
+    ]
+    return rows, rejected, wanted
 
 
 def row_document(spec: ImportSpec, row: CleanRow) -> str:
@@ -187,9 +197,11 @@ def rejection(
     )
 
 
-def decide(ctx: RunContext, rows: list[tuple[int, CleanRow]], tally: Tally) -> Writer:
+def decide(
+    ctx: RunContext, rows: list[tuple[int, CleanRow]], tally: Tally, wanted: Wanted | None = None
+) -> Writer:
     """Create, update, skip or flag each row against the database and the batch itself."""
-    matcher = Matcher(ctx.spec, ctx.actor, (row for _n, row in rows))
+    matcher = Matcher(ctx.spec, ctx.actor, (row for _n, row in rows), wanted)
     writer = Writer(ctx)
     policy = ctx.job.duplicate_policy
     for number, row in rows:
@@ -218,19 +230,20 @@ def run_batch(
     ctx: RunContext,
     rows: list[tuple[int, list[str]]],
     hook_index: int,
-    cleaned: tuple[list[tuple[int, CleanRow]], Rejected] | None = None,
+    cleaned: Cleaned | None = None,
 ) -> Tally:
     """Write one batch; ``cleaned`` is ``clean_cells`` of its rows when done elsewhere."""
     tally = Tally()
+    wanted: Wanted | None = None
     with transaction.atomic():
         if cleaned is None:
             good = clean_rows(ctx, rows, tally)
         else:
-            good, rejected = cleaned
+            good, rejected, wanted = cleaned
             tally.rejected += rejections(ctx.job, rows, rejected)
             for number, row in good:
                 row.cells = cells_of(rows, number)
-        writer = decide(ctx, good, tally)
+        writer = decide(ctx, good, tally, wanted)
         writer.write(tally)
         ImportRowError.objects.bulk_create(tally.rejected)
         tally.errors = len(tally.rejected)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -20,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from clientela.customers.imports import mapping as mappings
 from clientela.customers.imports.batch import (
+    Cleaned,
     Hook,
-    Rejected,
     RunContext,
     Source,
     Tally,
@@ -31,7 +32,7 @@ from clientela.customers.imports.batch import (
 )
 from clientela.customers.imports.batch import run_batch as _run_batch
 from clientela.customers.imports.reading import FileRejected, inspect, numbered_rows
-from clientela.customers.imports.specs import CleanRow, ImportSpec, spec_for
+from clientela.customers.imports.specs import ImportSpec, spec_for
 from clientela.customers.models import DuplicatePolicy, ImportJob, ImportRowError
 from clientela.platform import permissions, processes
 from clientela.platform.errors import Conflict, NotFound, ValidationFailed
@@ -40,6 +41,7 @@ from clientela.platform.models import User
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 DEFAULT_BATCH = 10_000  # rows a transaction (5,000 cost 15% more CPU: twice the commits)
 PARALLEL_MIN_ROWS = 20_000  # from this many rows left, a helper process cleans them
+AHEAD = 2  # batches the helper cleans ahead of the one being written
 RUNNABLE = ("mapped", "failed")
 Progress = Callable[[ImportJob], None]
 
@@ -278,7 +280,6 @@ def import_run(
     return job
 
 
-Cleaned = tuple[list[tuple[int, CleanRow]], Rejected]
 Batch = list[tuple[int, list[str]]]
 
 
@@ -288,10 +289,11 @@ def _cleaned_batches(
     """Batches of ``size`` rows of ``source``, read and cleaned by a helper process when the
     file is long enough. ``None`` means "clean it in the batch".
 
-    The helper reads and cleans the next batch while this process writes the current one
-    (about 40% of an import's CPU), so a two-core machine does both at once. The first batch
-    is read and cleaned here, while the helper starts; a helper started ahead is ready, and
-    then the first batch is half as long, so that it is written when the helper's is cleaned.
+    The helper reads and cleans the next batches while this process writes the current one
+    (about 40% of an import's CPU), so a two-core machine does both at once. It keeps
+    ``AHEAD`` batches in hand: while the tables are small this process writes a batch faster
+    than the helper cleans one, and later slower. The first batch is read and cleaned here,
+    while the helper starts (or, started ahead, cleans the next ones).
     """
     path, file_format, encoding, delimiter, start = source
     rows = numbered_rows(Path(path), file_format, encoding, delimiter, start)
@@ -302,19 +304,19 @@ def _cleaned_batches(
         return
     args = (ctx.spec.slug, ctx.columns, ctx.width)
     with processes.helper_process() as helper:
-        first = list(islice(rows, max(1, size // 2) if helper.ready() else size))
+        first = list(islice(rows, size))
         rows.close()
         if not first:
             return
         rest = (path, file_format, encoding, delimiter, start + len(first))
-        pending = helper.submit(read_and_clean, *args, rest, size)
+        pending = deque(helper.submit(read_and_clean, *args, rest, size) for _n in range(AHEAD))
         yield first, None
         while True:
-            batch, cleaned, rejected = pending.result()
+            batch, cleaned, rejected, wanted = pending.popleft().result()
             if not batch:
                 return
-            pending = helper.submit(read_and_clean, *args, rest, size)
-            yield batch, unpack((cleaned, rejected))
+            pending.append(helper.submit(read_and_clean, *args, rest, size))
+            yield batch, unpack(cleaned, rejected, wanted)
 
 
 @contextlib.contextmanager

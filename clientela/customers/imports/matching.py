@@ -49,17 +49,30 @@ def row_keys(spec: ImportSpec, row: CleanRow) -> list[tuple[str, str]]:
     return row.keys
 
 
+Wanted = dict[str, set[str]]  # key kind → the values a batch's rows have
+
+
+def wanted_keys(spec: ImportSpec, rows: Iterable[CleanRow]) -> Wanted:
+    """The keys to look up for ``rows``: each kind's values (and e-mails as typed, too)."""
+    wanted: Wanted = {kind: set() for kind in spec.match_keys}
+    for row in rows:
+        for kind, value in row_keys(spec, row):
+            wanted[kind].add(value)
+        if row.values.get("email") and "email" in wanted:
+            wanted["email"].add(str(row.values["email"]).strip())
+    return wanted
+
+
 class Matcher:
     """Existing visible records for a batch's keys, plus the records the batch itself creates."""
 
-    def __init__(self, spec: ImportSpec, actor: User, rows: Iterable[CleanRow]) -> None:
+    def __init__(
+        self, spec: ImportSpec, actor: User, rows: Iterable[CleanRow], wanted: Wanted | None = None
+    ) -> None:
+        """``wanted`` is ``wanted_keys`` of ``rows`` when computed already (by the helper)."""
         self.spec = spec
-        wanted: dict[str, set[str]] = {kind: set() for kind in spec.match_keys}
-        for row in rows:
-            for kind, value in row_keys(spec, row):
-                wanted[kind].add(value)
-            if row.values.get("email") and "email" in wanted:
-                wanted["email"].add(str(row.values["email"]).strip())  # as typed, too
+        if wanted is None:
+            wanted = wanted_keys(spec, rows)
         visible = visible_to(actor, spec.model._default_manager.all())
         self.existing: dict[str, dict[str, int]] = {}
         for kind, values in wanted.items():
@@ -84,9 +97,7 @@ class Matcher:
             # The unique index on external_id leaves out blank ones: saying "not blank" (the
             # values never are) lets SQLite and PostgreSQL use it instead of reading the table.
             visible = visible.exclude(external_id="")
-        rows = (
-            visible.filter(PlainIn(F(kind), sorted(values))).order_by("pk").values_list("pk", kind)
-        )
+        rows = visible.filter(PlainIn(F(kind), list(values))).order_by("pk").values_list("pk", kind)
         for pk, value in rows:
             key = value.lower() if kind == "email" else value
             found.setdefault(key, pk)

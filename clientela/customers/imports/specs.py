@@ -38,6 +38,7 @@ class CleanRow:
     keys: list[tuple[str, str]] | None = None  # (kind, value) for matching, computed once
     document: str | None = None  # search text of the record as the row alone would make it
     params: list[Any] | None = None  # the new record's insert parameters (``row_params``)
+    address_params: list[Any] | None = None  # its address's, but for the record's id
 
 
 @dataclass(frozen=True)

@@ -190,10 +190,13 @@ class Writer:
             return
         parent = "contact_id" if self.model is Contact else "account_id"
         plan = column_plan(Address)
-        owners = [(new.pk, new.row.address) for new in self.new if new.row.address]
-        owners += self.new_addresses
         at, rows = plan.index[parent], []
-        for pk, address in owners:
+        for new in self.new:
+            if new.row.address:  # made with the row (by the helper), or here
+                params = new.row.address_params or plan.row(new.row.address)
+                params[at] = new.pk
+                rows.append(params)
+        for pk, address in self.new_addresses:  # of records the batch updates
             params = plan.row(address)
             params[at] = pk
             rows.append(params)

@@ -14,6 +14,7 @@ from clientela.customers import search_index
 from clientela.customers.imports import import_configure, import_create, import_run
 from clientela.customers.imports.batch import clean_cells, clean_cells_of, unpack
 from clientela.customers.imports.jobs import _cleaned_batches, _context, _source, stored_file
+from clientela.customers.imports.matching import wanted_keys
 from clientela.customers.imports.reading import FileRejected
 from clientela.customers.imports.specs import CONTACTS
 from clientela.customers.models import Address, Contact, ImportJob, ImportRowError
@@ -97,11 +98,15 @@ def test_a_helper_process_cleans_rows_as_this_process_does():
     columns = [(0, "first_name"), (1, "last_name"), (2, "email"), (3, "phone"), (4, "tax_id")]
     with translation.override("pt-br"), processes.helper_process() as helper:
         here = clean_cells(CONTACTS, None, columns, 10, rows)
-        there = unpack(helper.submit(clean_cells_of, "contacts", columns, 10, rows).result())
+        there = unpack(*helper.submit(clean_cells_of, "contacts", columns, 10, rows).result())
     assert [(n, r.values, r.keys, r.document) for n, r in there[0]] == [
         (n, r.values, r.keys, r.document) for n, r in here[0]
     ]
     assert len(there[0]) == 28
+    # with the same insert parameters and the same keys to look up
+    assert [r.params for _n, r in there[0]] == [r.params for _n, r in here[0]]
+    assert there[2] == wanted_keys(CONTACTS, (r for _n, r in here[0]))
+    assert "pessoa3@example.com" in there[2]["email"]
     # the helper speaks the caller's language
     assert there[1] == here[1]
     assert [n for n, _errors in there[1]] == [8, 12]
@@ -133,7 +138,9 @@ def test_batches_after_the_first_come_cleaned_from_the_helper(
     assert [n for n, _cells in batches[-1][0]] == list(range(26, 32))
 
 
-def test_a_helper_started_ahead_gets_work_at_once(make_user: Callable[..., User], tmp_path: Path):
+def test_a_helper_started_ahead_is_the_one_the_import_uses(
+    make_user: Callable[..., User], tmp_path: Path
+):
     admin = make_user("administrator")
     job = _job(admin, tmp_path)
     ctx = _context(admin, job)
@@ -142,10 +149,10 @@ def test_a_helper_started_ahead_gets_work_at_once(make_user: Callable[..., User]
     processes._ahead[1].result(timeout=60)  # booted
     batches = list(_cleaned_batches(ctx, _source(job, 3), 8, 27))
     assert processes._ahead is None  # taken, and stopped with the batches
-    # the first batch is half as long, since the helper's first one is ready as soon
-    assert [len(rows) for rows, _cleaned in batches] == [4, 8, 8, 7]
-    assert [n for n, _cells in batches[0][0]] == [5, 6, 7, 8]  # after the 3 rows skipped
-    assert [n for n, _cells in batches[1][0]] == list(range(9, 17))
+    assert [len(rows) for rows, _cleaned in batches] == [8, 8, 8, 3]
+    assert [n for n, _cells in batches[0][0]] == list(range(5, 13))  # after 3 rows skipped
+    assert [n for n, _cells in batches[1][0]] == list(range(13, 21))
+    assert all(cleaned is not None for _rows, cleaned in batches[1:])
     processes.stop_helper()  # nothing left to stop
     assert processes._ahead is None
 
