@@ -6,42 +6,13 @@ import pytest
 
 from clientela.customers.models import Account, Contact, Lead
 from clientela.customers.services.leads import lead_create
+from clientela.customers.tests.lists_data import accounts, contacts
 from clientela.platform.models import AuditEntry
-
-
-@pytest.fixture
-def north(make_team):
-    return make_team("North")
-
-
-@pytest.fixture
-def south(make_team):
-    return make_team("South")
-
-
-@pytest.fixture
-def manager(make_user, north):
-    return make_user("sales-manager", teams=[north])
 
 
 @pytest.fixture
 def stranger(make_user, south):
     return make_user("sales-rep", teams=[south])
-
-
-def accounts(owner, team, names, **extra):
-    return Account.objects.bulk_create(
-        [Account(name=n, owner=owner, team=team, search_text=n.lower(), **extra) for n in names]
-    )
-
-
-def contacts(owner, team, names, **extra):
-    return Contact.objects.bulk_create(
-        [
-            Contact(first_name=f, last_name=last, owner=owner, team=team, **extra)
-            for f, last in (n.split() for n in names)
-        ]
-    )
 
 
 def names(response):

@@ -10,34 +10,13 @@ from django.utils import timezone
 from clientela.customers.models import Account, Contact, Lead
 from clientela.customers.services import account_create, tags_add
 from clientela.customers.services.leads import lead_create
+from clientela.customers.tests.lists_data import accounts
 from clientela.platform.models import AuditEntry, SavedView
-
-
-@pytest.fixture
-def north(make_team):
-    return make_team("North")
-
-
-@pytest.fixture
-def south(make_team):
-    return make_team("South")
 
 
 @pytest.fixture
 def rep(make_user, north):
     return make_user("sales-rep", teams=[north])
-
-
-@pytest.fixture
-def manager(make_user, north):
-    return make_user("sales-manager", teams=[north])
-
-
-def accounts(owner, team, names, **extra):
-    """Many accounts straight into the table (set-up only; the services are tested elsewhere)."""
-    return Account.objects.bulk_create(
-        [Account(name=n, owner=owner, team=team, search_text=n.lower(), **extra) for n in names]
-    )
 
 
 def rows(response):
