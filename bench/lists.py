@@ -7,7 +7,8 @@ In-process on the configured database (``DATABASE_URL`` or ``CLIENTELA_DATA_DIR`
 Django's test client: the whole middleware stack, the view, the template or the JSON, but no
 socket. Each page is asked for by an administrator and by a team-scoped sales rep (signed in with
 a session), without a search term and with a few (a common surname, a rare full name, a prefix,
-phone digits). One unmeasured request per case first (warm cache). Prints one JSON document.
+phone digits), and the contact lists with filters that match nothing (``FILTER_CASES``). One
+unmeasured request per case first (warm cache). Prints one JSON document.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--actor", choices=("admin", "rep"), action="append", help="only this actor (repeatable)"
     )
-    parser.add_argument("--term", action="append", help="only this search case (repeatable)")
+    parser.add_argument(
+        "--term", action="append", help="only this case, search or filter (repeatable)"
+    )
     return parser.parse_args(argv)
 
 
@@ -63,6 +66,25 @@ def search_terms() -> dict[str, str]:
     }
 
 
+# Contact list filters on columns most contacts leave blank (the generator sets none of them,
+# so these match nothing: the worst case for a page that must be filled in sort order).
+FILTER_CASES = {
+    "filter_language": {"language": "en"},
+    "filter_language_newest": {"language": "en", "sort": "-created"},
+    "filter_channel": {"preferred_channel": "whatsapp"},
+    "filter_do_not_contact": {"do_not_contact": "true"},
+    "filter_do_not_contact_newest": {"do_not_contact": "true", "sort": "-created"},
+}
+FILTERED_PAGES = ("contacts_page", "api_contacts")
+
+
+def cases_for(page: str, terms: dict[str, str]) -> dict[str, dict[str, str]]:
+    cases = {kind: ({"q": term} if term else {}) for kind, term in terms.items()}
+    if page in FILTERED_PAGES:
+        cases.update(FILTER_CASES)
+    return cases
+
+
 def client_for(user: Any) -> Any:
     from django.conf import settings
     from django.test import Client
@@ -74,12 +96,11 @@ def client_for(user: Any) -> Any:
     return client
 
 
-def measure_case(client: Any, path: str, term: str, repeat: int) -> dict[str, Any]:
+def measure_case(client: Any, path: str, params: dict[str, str], repeat: int) -> dict[str, Any]:
     """Wall and CPU percentiles of ``repeat`` requests; "total_cpu" adds the local PostgreSQL
     backend's CPU to this thread's (on SQLite the thread's CPU already includes the database)."""
     from django.db import connection
 
-    params = {"q": term} if term else {}
     first = client.get(path, params)
     if first.status_code != 200:
         raise SystemExit(f"GET {path} {params} answered {first.status_code}")
@@ -115,15 +136,15 @@ def main(argv: list[str] | None = None) -> int:
 
     paths = {page: name if name.startswith("/") else reverse(name) for page, name in PAGES.items()}
     report["paths"] = paths
-    if args.term:
-        terms = {kind: term for kind, term in terms.items() if kind in args.term}
     for role, user in actors().items():
         if args.actor and role not in args.actor:
             continue
         client = client_for(user)
         report[role] = {
             page: {
-                kind: measure_case(client, path, term, args.repeat) for kind, term in terms.items()
+                kind: measure_case(client, path, params, args.repeat)
+                for kind, params in cases_for(page, terms).items()
+                if not args.term or kind in args.term
             }
             for page, path in paths.items()
         }

@@ -7,6 +7,7 @@ indexes in ``models.py``: ``(name, id)``, ``(owner, name, id)``, ``(team, name, 
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clientela.customers.models import (
@@ -118,7 +119,12 @@ CONTACTS = register(
                 target="customers.account",
             ),
             Filter(
-                "language", _("Language"), FilterKind.CHOICE, "language", tuple(settings.LANGUAGES)
+                "language",
+                _("Language"),
+                FilterKind.CHOICE,
+                "language",
+                tuple(settings.LANGUAGES),
+                partial=~Q(language=""),  # the contact_language_* indexes
             ),
             Filter(
                 "preferred_channel",
@@ -126,6 +132,7 @@ CONTACTS = register(
                 FilterKind.CHOICE,
                 "preferred_channel",
                 PreferredChannel.choices,
+                partial=~Q(preferred_channel=""),  # the contact_channel_* indexes
             ),
             Filter("do_not_contact", _("Do not contact"), FilterKind.BOOLEAN, "do_not_contact"),
             *_common_filters(),

@@ -229,6 +229,29 @@ class Contact(OwnedModel):
             models.Index(fields=["created_at", "id"]),
             models.Index(fields=["owner", "created_at", "id"]),
             models.Index(fields=["team", "created_at", "id"]),
+            # The list filters on columns most contacts leave blank (or false): partial, so a
+            # contact without a value costs them nothing, and ordered as the lists sort.
+            *(
+                models.Index(
+                    fields=[column, *order], condition=~Q(**{column: ""}), name=f"contact_{name}"
+                )
+                for column, short in (("language", "language"), ("preferred_channel", "channel"))
+                for name, order in (
+                    (f"{short}_name", ["last_name", "first_name", "id"]),
+                    (f"{short}_new", ["created_at", "id"]),
+                )
+            ),
+            *(
+                models.Index(
+                    fields=["do_not_contact", *order],
+                    condition=Q(do_not_contact=True),
+                    name=f"contact_dnc_{name}",
+                )
+                for name, order in (
+                    ("name", ["last_name", "first_name", "id"]),
+                    ("new", ["created_at", "id"]),
+                )
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -66,6 +66,10 @@ class Filter:
     path: str  # ORM lookup path, e.g. "owner_id", "tags__name", "created_at"
     choices: Sequence[tuple[str, Any]] = ()
     target: str = ""  # REFERENCE: the record type picked, e.g. "customers.account"
+    # CHOICE: the condition of a partial index that serves this filter, true of every choice
+    # (e.g. "not blank"). It goes into the query too: SQLite uses a partial index only when
+    # the query states its condition term for term.
+    partial: Q | None = None
 
     def param_names(self) -> tuple[str, ...]:
         if self.kind == FilterKind.DATE_RANGE:
@@ -281,7 +285,8 @@ class ListSpec:
 
     def _condition(self, item: Filter, name: str, value: Any, actor_id: int) -> Q:
         if item.kind == FilterKind.CHOICE:
-            return Q(**{f"{item.path}__in": value})
+            chosen = Q(**{f"{item.path}__in": value})
+            return chosen & item.partial if item.partial is not None else chosen
         if item.kind == FilterKind.TEXT:
             return Q(**{f"{item.path}__iexact": value})
         if item.kind == FilterKind.DATE_RANGE:
