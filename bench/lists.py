@@ -75,13 +75,22 @@ FILTER_CASES = {
     "filter_do_not_contact": {"do_not_contact": "true"},
     "filter_do_not_contact_newest": {"do_not_contact": "true", "sort": "-created"},
 }
-FILTERED_PAGES = ("contacts_page", "api_contacts")
+# The account list's filters; the generator leaves industry and size blank and makes every
+# account a prospect customer (so all but the last match nothing).
+ACCOUNT_FILTER_CASES = {
+    "filter_industry": {"industry": "banking"},
+    "filter_size": {"size_band": "250-999"},
+    "filter_lifecycle": {"lifecycle": "former"},
+    "filter_lifecycle_usual": {"lifecycle": "prospect"},  # every account
+    "filter_relationship": {"relationship": "supplier"},
+}
+FILTERED_PAGES = {"contacts_page": FILTER_CASES, "api_contacts": FILTER_CASES}
+FILTERED_PAGES["accounts_page"] = ACCOUNT_FILTER_CASES
 
 
 def cases_for(page: str, terms: dict[str, str]) -> dict[str, dict[str, str]]:
     cases = {kind: ({"q": term} if term else {}) for kind, term in terms.items()}
-    if page in FILTERED_PAGES:
-        cases.update(FILTER_CASES)
+    cases.update(FILTERED_PAGES.get(page, {}))
     return cases
 
 

@@ -7,7 +7,6 @@ indexes in ``models.py``: ``(name, id)``, ``(owner, name, id)``, ``(team, name, 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clientela.customers.models import (
@@ -63,12 +62,15 @@ ACCOUNTS = register(
             UPDATED,
         ),
         filters=(
+            # Each served by a partial index of the accounts with another value than the
+            # default (or blank), in name order: account_<key>_name.
             Filter(
                 "lifecycle",
                 _("Lifecycle status"),
                 FilterKind.CHOICE,
                 "lifecycle",
                 Lifecycle.choices,
+                partial_excludes=Lifecycle.PROSPECT,
             ),
             Filter(
                 "relationship",
@@ -76,9 +78,24 @@ ACCOUNTS = register(
                 FilterKind.CHOICE,
                 "relationship",
                 Relationship.choices,
+                partial_excludes=Relationship.CUSTOMER,
             ),
-            Filter("industry", _("Industry"), FilterKind.CHOICE, "industry", Industry.choices),
-            Filter("size_band", _("Size"), FilterKind.CHOICE, "size_band", SizeBand.choices),
+            Filter(
+                "industry",
+                _("Industry"),
+                FilterKind.CHOICE,
+                "industry",
+                Industry.choices,
+                partial_excludes="",
+            ),
+            Filter(
+                "size_band",
+                _("Size"),
+                FilterKind.CHOICE,
+                "size_band",
+                SizeBand.choices,
+                partial_excludes="",
+            ),
             Filter("country", _("Country"), FilterKind.TEXT, "country"),
             *_common_filters(),
         ),
@@ -124,7 +141,7 @@ CONTACTS = register(
                 FilterKind.CHOICE,
                 "language",
                 tuple(settings.LANGUAGES),
-                partial=~Q(language=""),  # the contact_language_* indexes
+                partial_excludes="",  # the contact_language_* indexes
             ),
             Filter(
                 "preferred_channel",
@@ -132,7 +149,7 @@ CONTACTS = register(
                 FilterKind.CHOICE,
                 "preferred_channel",
                 PreferredChannel.choices,
-                partial=~Q(preferred_channel=""),  # the contact_channel_* indexes
+                partial_excludes="",  # the contact_channel_* indexes
             ),
             Filter("do_not_contact", _("Do not contact"), FilterKind.BOOLEAN, "do_not_contact"),
             *_common_filters(),

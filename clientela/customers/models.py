@@ -114,6 +114,21 @@ class Account(OwnedModel):
             models.Index(fields=["owner", "name", "id"]),
             models.Index(fields=["team", "name", "id"]),
             models.Index(fields=["tax_id"]),
+            # The list filters, each on the accounts whose value is not the usual one (the
+            # lists' filters say so too: see ``Filter.partial_excludes``).
+            *(
+                models.Index(
+                    fields=[column, "name", "id"],
+                    condition=~Q(**{column: usual}),
+                    name=f"account_{column}_name",
+                )
+                for column, usual in (
+                    ("lifecycle", "prospect"),
+                    ("relationship", "customer"),
+                    ("industry", ""),
+                    ("size_band", ""),
+                )
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

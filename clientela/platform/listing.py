@@ -66,10 +66,10 @@ class Filter:
     path: str  # ORM lookup path, e.g. "owner_id", "tags__name", "created_at"
     choices: Sequence[tuple[str, Any]] = ()
     target: str = ""  # REFERENCE: the record type picked, e.g. "customers.account"
-    # CHOICE: the condition of a partial index that serves this filter, true of every choice
-    # (e.g. "not blank"). It goes into the query too: SQLite uses a partial index only when
-    # the query states its condition term for term.
-    partial: Q | None = None
+    # CHOICE: the value most records have (blank, or the default), which a partial index
+    # serving this filter leaves out. A choice of other values states "not that value" too:
+    # SQLite uses a partial index only when the query states its condition term for term.
+    partial_excludes: str | None = None
 
     def param_names(self) -> tuple[str, ...]:
         if self.kind == FilterKind.DATE_RANGE:
@@ -286,7 +286,10 @@ class ListSpec:
     def _condition(self, item: Filter, name: str, value: Any, actor_id: int) -> Q:
         if item.kind == FilterKind.CHOICE:
             chosen = Q(**{f"{item.path}__in": value})
-            return chosen & item.partial if item.partial is not None else chosen
+            left_out = item.partial_excludes
+            if left_out is None or left_out in value:
+                return chosen
+            return chosen & ~Q(**{item.path: left_out})
         if item.kind == FilterKind.TEXT:
             return Q(**{f"{item.path}__iexact": value})
         if item.kind == FilterKind.DATE_RANGE:

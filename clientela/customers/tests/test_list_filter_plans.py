@@ -1,7 +1,8 @@
-"""Contact list filters on columns most contacts leave blank read their own partial indexes.
+"""List filters on columns most records leave blank (or at a default) read partial indexes.
 
 Without them a filter on a rare value walked the whole name index row by row (2.4 s for an
-administrator at a million contacts, 0.7 s for a team's rep; docs/benchmarks.md, "Lists").
+administrator at a million contacts, 0.7 s for a team's rep, 0.6 s on 333,000 accounts;
+docs/benchmarks.md, "Lists").
 The plans are checked on SQLite, whose planner decides from the query alone (no statistics
 here); the answers on both databases.
 """
@@ -14,7 +15,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from clientela.customers import lists
-from clientela.customers.models import Contact
+from clientela.customers.models import Account, Contact
 from clientela.customers.selectors_lists import record_page
 
 CASES = [
@@ -84,3 +85,68 @@ def test_a_filtered_page_shows_exactly_the_matching_visible_contacts(
     page, _statements = _page(manager, query)
     assert {c.last_name for c in page.items} == expected & north
     assert len(expected & north) == 1
+
+
+ACCOUNT_CASES = [
+    ("lifecycle=former", "account_lifecycle_name"),
+    ("relationship=supplier", "account_relationship_name"),
+    ("industry=banking", "account_industry_name"),
+    ("size_band=10-49", "account_size_band_name"),
+]
+
+
+@pytest.fixture
+def companies(admin_user, north):
+    rows = [Account(name=f"A{i:02d}", owner=admin_user, team=north) for i in range(12)]
+    rows[1].lifecycle = rows[2].lifecycle = "former"
+    rows[3].relationship = rows[4].relationship = "supplier"
+    rows[5].industry = rows[6].industry = "banking"
+    rows[7].size_band = rows[8].size_band = "10-49"
+    Account.objects.bulk_create(rows)
+    return rows
+
+
+def _account_page(actor, query: str):
+    state = lists.ACCOUNTS.parse(QueryDict(query))
+    with CaptureQueriesContext(connection) as captured:
+        page = record_page(actor, lists.ACCOUNTS, state, limit=50)
+    return page, [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.mark.parametrize(("query", "index"), ACCOUNT_CASES)
+def test_a_filtered_account_page_reads_the_filters_partial_index(
+    companies, admin_user, manager, query, index
+):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL decides from its statistics")
+    for actor in (admin_user, manager):
+        _page_items, statements = _account_page(actor, query)
+        with connection.cursor() as cursor:
+            plans = []
+            for sql in statements:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                plans.append(" ".join(str(row[-1]) for row in cursor.fetchall()))
+        assert any(f"USING INDEX {index}" in plan for plan in plans), (actor, plans)
+
+
+@pytest.mark.parametrize(("query", "_index"), ACCOUNT_CASES)
+def test_a_filtered_account_page_shows_exactly_the_matching_accounts(
+    companies, admin_user, manager, query, _index
+):
+    field, value = query.split("=")
+    expected = {a.name for a in Account.objects.all() if getattr(a, field) == value}
+    assert len(expected) == 2
+    for actor in (admin_user, manager):
+        page, _statements = _account_page(actor, query)
+        assert {a.name for a in page.items} == expected
+
+
+def test_the_usual_value_is_a_filter_too(companies, admin_user):
+    """ "Prospect" is the value the lifecycle index leaves out: its filter must not say "not
+    prospect" (it would match nothing), and lists every prospect."""
+    page, _statements = _account_page(admin_user, "lifecycle=prospect")
+    assert len(page.items) == 10
+    page, _statements = _account_page(admin_user, "lifecycle=prospect&lifecycle=former")
+    assert len(page.items) == 12
+    page, _statements = _account_page(admin_user, "industry=banking&industry=education")
+    assert {a.name for a in page.items} == {"A05", "A06"}
