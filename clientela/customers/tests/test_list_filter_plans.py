@@ -42,11 +42,20 @@ def people(make_user, north, south):
     return rep
 
 
-def _page(actor, query: str):
-    state = lists.CONTACTS.parse(QueryDict(query))
+def _page(actor, query: str, spec=lists.CONTACTS):
+    state = spec.parse(QueryDict(query))
     with CaptureQueriesContext(connection) as captured:
-        page = record_page(actor, lists.CONTACTS, state, limit=50)
+        page = record_page(actor, spec, state, limit=50)
     return page, [q["sql"] for q in captured.captured_queries]
+
+
+def _plans(statements: list[str]) -> list[str]:
+    plans = []
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            plans.append(" ".join(str(row[-1]) for row in cursor.fetchall()))
+    return plans
 
 
 @pytest.mark.parametrize(("query", "index"), CASES)
@@ -54,12 +63,7 @@ def test_a_filtered_page_reads_the_filters_partial_index(people, admin_user, man
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's plan; PostgreSQL decides from its statistics")
     for actor in (admin_user, people, manager):
-        _page_items, statements = _page(actor, query)
-        plans = []
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute("EXPLAIN QUERY PLAN " + sql)
-                plans.append(" ".join(str(row[-1]) for row in cursor.fetchall()))
+        plans = _plans(_page(actor, query)[1])
         walked = [plan for plan in plans if "customers_contact" in plan or "INDEX" in plan]
         assert any(f"USING INDEX {index}" in plan for plan in walked), (actor, plans)
         assert not any("SCAN customers_contact USING INDEX customers_c_" in p for p in walked)
@@ -107,10 +111,7 @@ def companies(admin_user, north):
 
 
 def _account_page(actor, query: str):
-    state = lists.ACCOUNTS.parse(QueryDict(query))
-    with CaptureQueriesContext(connection) as captured:
-        page = record_page(actor, lists.ACCOUNTS, state, limit=50)
-    return page, [q["sql"] for q in captured.captured_queries]
+    return _page(actor, query, lists.ACCOUNTS)
 
 
 @pytest.mark.parametrize(("query", "index"), ACCOUNT_CASES)
@@ -120,12 +121,7 @@ def test_a_filtered_account_page_reads_the_filters_partial_index(
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's plan; PostgreSQL decides from its statistics")
     for actor in (admin_user, manager):
-        _page_items, statements = _account_page(actor, query)
-        with connection.cursor() as cursor:
-            plans = []
-            for sql in statements:
-                cursor.execute("EXPLAIN QUERY PLAN " + sql)
-                plans.append(" ".join(str(row[-1]) for row in cursor.fetchall()))
+        plans = _plans(_account_page(actor, query)[1])
         assert any(f"USING INDEX {index}" in plan for plan in plans), (actor, plans)
 
 
