@@ -343,7 +343,7 @@ def maintain_sqlite() -> dict[str, float] | None:
     ANALYZE), the counterpart of PostgreSQL's VACUUM ANALYZE below."""
     from django.db import connection
 
-    from clientela.customers.search_index import maintain
+    from clientela.customers.search_engine import maintain
 
     return maintain(connection) if connection.vendor == "sqlite" else None
 

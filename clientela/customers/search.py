@@ -43,7 +43,8 @@ def _first_hits(actor: User, spec: ListSpec, query: str, *fields: str) -> list[A
             visible.only(*fields), state, limit=HITS, branches=branches, unscoped=unscoped
         )
 
-    return search_index.search_page(visible_to(actor, everything), everything, query, read).items
+    visible = visible_to(actor, everything, by_key=bool(branches))  # read by id when split
+    return search_index.search_page(visible, everything, query, read).items
 
 
 def search_accounts(actor: User, query: str) -> ResultGroup:

@@ -32,10 +32,16 @@ def _filtered(spec: ListSpec, state: ListState, actor: User) -> QuerySet[Any]:
 
 
 def record_list(
-    actor: User, spec: ListSpec, state: ListState, *, prefetch: tuple[str, ...] = ()
+    actor: User,
+    spec: ListSpec,
+    state: ListState,
+    *,
+    prefetch: tuple[str, ...] = (),
+    by_key: bool = False,
 ) -> QuerySet[Any]:
-    """The filtered, searched, sorted records the actor may see (not yet cut into a page)."""
-    records = spec.shaped(visible_to(actor, _filtered(spec, state, actor)), state)
+    """The filtered, searched, sorted records the actor may see (not yet cut into a page);
+    ``by_key`` when the caller reads them by id (see ``visible_to``)."""
+    records = spec.shaped(visible_to(actor, _filtered(spec, state, actor), by_key=by_key), state)
     if prefetch:
         records = records.prefetch_related(*prefetch)
     return spec.ordered(records, state)
@@ -50,11 +56,12 @@ def record_page(
     unscoped = spec.ordered(spec.shaped(_filtered(spec, state, actor), state), state)
     if prefetch:
         unscoped = unscoped.prefetch_related(*prefetch)
+    branches = visibility_branches(actor, spec.model)
     return spec.page(
-        record_list(actor, spec, state, prefetch=prefetch),
+        record_list(actor, spec, state, prefetch=prefetch, by_key=bool(branches)),
         state,
         limit=limit,
-        branches=visibility_branches(actor, spec.model),
+        branches=branches,
         unscoped=unscoped,
     )
 

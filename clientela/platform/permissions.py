@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import BigIntegerField, Model, Q, QuerySet, Value
+from django.db.models import BigIntegerField, F, Func, Model, Q, QuerySet, Value
+from django.db.models.lookups import Exact
 
 from clientela.platform import registry
 from clientela.platform.errors import NotFound, PermissionDenied
@@ -87,8 +88,33 @@ class BigInt(Value):
         return f"{sql}::bigint", params
 
 
-def visible_to[M: Model](actor: User, queryset: QuerySet[M]) -> QuerySet[M]:
-    """Narrow ``queryset`` to the records ``actor`` may see; the basis of every selector."""
+class Unindexed(Func):
+    """A column whose indexes may not drive the query: ``+column`` on SQLite (its way of
+    saying so), the column itself elsewhere."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"+{sql}", params
+
+
+def _is(column: str, value: int, by_key: bool) -> Q:
+    if not by_key:
+        return Q(**{column: BigInt(value)})
+    return Q(Exact(Unindexed(F(column), output_field=BigIntegerField()), BigInt(value)))
+
+
+def visible_to[M: Model](
+    actor: User, queryset: QuerySet[M], *, by_key: bool = False
+) -> QuerySet[M]:
+    """Narrow ``queryset`` to the records ``actor`` may see; the basis of every selector.
+
+    ``by_key``: the caller names the rows by primary key (``pk__in`` a few ids), and the
+    owner and team conditions only check them. Without statistics SQLite expects about ten
+    rows for ``team_id = 1`` and read the whole team through its index (80 ms at a million
+    contacts) instead of looking the ids up.
+    """
     object_type = registry.for_model(queryset.model)
     grant = grant_for(actor, object_type.key)
     if not grant.allows("view"):
@@ -97,11 +123,11 @@ def visible_to[M: Model](actor: User, queryset: QuerySet[M]) -> QuerySet[M]:
         return queryset
     if grant.scope == Scope.TEAM:
         # One typed equality per team (``team_id IN`` takes no typed values on a foreign key).
-        condition = Q(owner_id=BigInt(actor.pk))
+        condition = _is("owner_id", actor.pk, by_key)
         for team in team_ids(actor):
-            condition |= Q(team_id=BigInt(team))
+            condition |= _is("team_id", team, by_key)
         return queryset.filter(condition)
-    return queryset.filter(owner_id=BigInt(actor.pk))
+    return queryset.filter(_is("owner_id", actor.pk, by_key))
 
 
 def sees_all(actor: User, model: type[Model]) -> bool:
