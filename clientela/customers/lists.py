@@ -186,8 +186,22 @@ LEADS = register(
         ),
         filters=(
             Filter("status", _("Status"), FilterKind.CHOICE, "status", LeadStatus.choices),
-            Filter("source", _("Source"), FilterKind.CHOICE, "source", LeadSource.choices),
-            Filter("rating", _("Rating"), FilterKind.CHOICE, "rating", LeadRating.choices),
+            Filter(
+                "source",
+                _("Source"),
+                FilterKind.CHOICE,
+                "source",
+                LeadSource.choices,
+                partial_excludes=LeadSource.MANUAL,  # the lead_source_new index
+            ),
+            Filter(
+                "rating",
+                _("Rating"),
+                FilterKind.CHOICE,
+                "rating",
+                LeadRating.choices,
+                partial_excludes="",  # the lead_rating_new index
+            ),
             *_common_filters(),
         ),
         sorts=(

@@ -500,6 +500,16 @@ class Lead(OwnedModel):
             models.Index(fields=["owner", "created_at", "id"]),
             models.Index(fields=["team", "created_at", "id"]),
             models.Index(fields=["status", "created_at", "id"]),
+            # The list's filters on source and rating, each on the leads whose value is not the
+            # usual one, newest first (the list's filters say so: ``Filter.partial_excludes``).
+            *(
+                models.Index(
+                    fields=[column, "created_at", "id"],
+                    condition=~Q(**{column: usual}),
+                    name=f"lead_{column}_new",
+                )
+                for column, usual in (("source", "manual"), ("rating", ""))
+            ),
             models.Index(fields=["email"]),
         ]
         constraints = [

@@ -15,7 +15,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from clientela.customers import lists
-from clientela.customers.models import Account, Contact
+from clientela.customers.models import Account, Contact, Lead
 from clientela.customers.selectors_lists import record_page
 
 CASES = [
@@ -170,3 +170,29 @@ def test_by_key_visibility_lets_through_exactly_the_same_records(people, make_us
     keyed = set(visible_to(user, everything, by_key=True).values_list("pk", flat=True))
     assert plain == keyed
     assert 0 < len(plain) <= Contact.objects.count()
+
+
+@pytest.fixture
+def leads(admin_user, north):
+    rows = [Lead(first_name=f"L{i:02d}", owner=admin_user, team=north) for i in range(10)]
+    rows[1].source = rows[2].source = "referral"
+    rows[3].rating = rows[4].rating = "hot"
+    Lead.objects.bulk_create(rows)
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("query", "index", "expected"),
+    [
+        ("source=referral", "lead_source_new", {"L01", "L02"}),
+        ("rating=hot", "lead_rating_new", {"L03", "L04"}),
+        ("source=manual", "", {f"L{i:02d}" for i in range(10)} - {"L01", "L02"}),
+    ],
+)
+def test_lead_filters_read_their_partial_index(leads, admin_user, manager, query, index, expected):
+    for actor in (admin_user, manager):
+        page, statements = _page(actor, query, lists.LEADS)
+        assert {lead.first_name for lead in page.items} == expected
+        if index and connection.vendor == "sqlite":
+            plans = _plans(statements)
+            assert any(f"USING INDEX {index}" in plan for plan in plans), (actor, plans)
