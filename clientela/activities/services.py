@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import secrets
 import zoneinfo
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +28,7 @@ from clientela.activities.models import (
 from clientela.customers.models import Account, Contact, Lead
 from clientela.customers.services.nested import bulk_by_mode
 from clientela.platform import audit, events, permissions, registry
-from clientela.platform.errors import Conflict, NotFound, ValidationFailed
+from clientela.platform.errors import Conflict, ValidationFailed, not_found_on
 from clientela.platform.models import User
 from clientela.platform.services.records import record_create, record_delete, record_update
 
@@ -227,19 +226,10 @@ def activity_update(*, actor: User, activity_id: Any, values: dict[str, Any]) ->
     return record_update(actor=actor, model=Activity, pk=current.pk, values=cleaned)
 
 
-def _named(field: str, write: Callable[[], Any]) -> Any:
-    """Run ``write``; a bare "not found" it raises is put on ``field`` (a bulk's answer names
-    the item's field that pointed out of the actor's sight)."""
-    try:
-        return write()
-    except NotFound as exc:
-        if exc.errors:
-            raise
-        raise NotFound(exc.message, errors={field: [str(exc.message)]}) from None
-
-
 def _visible(actor: User, model: type[Model], pk: Any, field: str) -> Model:
-    return _named(field, lambda: permissions.get_visible(actor, model._default_manager.all(), pk))
+    return not_found_on(
+        field, lambda: permissions.get_visible(actor, model._default_manager.all(), pk)
+    )
 
 
 def _bulk_update(actor: User, activity_id: Any, values: dict[str, Any]) -> Activity:
@@ -247,7 +237,7 @@ def _bulk_update(actor: User, activity_id: Any, values: dict[str, Any]) -> Activ
         raise ValidationFailed(
             errors={"completed_at": [_("Only a new activity takes a completion time.")]}
         )
-    return _named(
+    return not_found_on(
         "id", lambda: activity_update(actor=actor, activity_id=activity_id, values=values)
     )
 

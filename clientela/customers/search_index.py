@@ -43,6 +43,7 @@ from django.db.models import BooleanField, F, Func, IntegerField, Model, QuerySe
 from django.db.models.expressions import RawSQL
 
 from clientela.platform.pagination import Page
+from clientela.platform.permissions import Unindexed
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
@@ -327,7 +328,7 @@ def _sqlite_narrowing(
         return lambda records: records.filter(pk__in=RawSQL(subquery, (match,))), True  # noqa: S611
     if _seekable(terms, widen) and _sqlite_matches(using, fts, match, DENSE) >= DENSE:
         return lambda records: records.filter(_FtsHas(fts, match)), True
-    unindexed = Func(F("pk"), template="+%(expressions)s", output_field=IntegerField())
+    unindexed = Unindexed(F("pk"), output_field=IntegerField())  # "+id": no primary key
 
     def walk(records: QuerySet[Any]) -> QuerySet[Any]:
         rows = RawSQL(subquery, (match,))  # noqa: S611

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,6 +48,17 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     default_message = _("The record changed or is in use; reload and try again.")
+
+
+def not_found_on[T](field: str, write: Callable[[], T]) -> T:
+    """Run ``write``; a bare "not found" it raises is put on ``field``, so a bulk answer names
+    the item's field that pointed out of the actor's sight (``items.3.contact_id``)."""
+    try:
+        return write()
+    except NotFound as exc:
+        if exc.errors:
+            raise
+        raise NotFound(exc.message, errors={field: [str(exc.message)]}) from None
 
 
 # What a page shows on its form; NotFound and PermissionDenied become the 404 and 403 pages.

@@ -76,8 +76,9 @@ class Writer:
         }
         self.build = RecordFactory(self.model, self.fixed)
         plan = column_plan(self.model)
+        fixed = plan.row(self.fixed)
         self.set_columns = [
-            (plan.index[name], plan.row(self.fixed)[plan.index[name]])
+            (plan.index[name], fixed[plan.index[name]])
             for name in ("owner_id", "team_id", "created_at", "updated_at")
         ]
         self.account_column = plan.index.get("account_id")

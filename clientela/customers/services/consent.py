@@ -24,7 +24,7 @@ from clientela.customers.models import (
 )
 from clientela.customers.services.nested import run_bulk
 from clientela.platform import audit, events, permissions
-from clientela.platform.errors import Conflict, NotFound, ValidationFailed
+from clientela.platform.errors import Conflict, ValidationFailed, not_found_on
 from clientela.platform.models import User
 
 PROOF_FIELDS = {"form": 200, "ip": 45, "user_agent": 500, "text": 5000}
@@ -124,10 +124,9 @@ def _record_item(actor: User, item: dict[str, Any]) -> Consent:
     contact_id = values.pop("contact_id", None)
     if contact_id in (None, ""):
         raise ValidationFailed(errors={"contact_id": [_("This field is required.")]})
-    try:
-        return consent_record(actor=actor, contact_id=contact_id, values=values)
-    except NotFound as exc:
-        raise NotFound(exc.message, errors={"contact_id": [str(exc.message)]}) from None
+    return not_found_on(
+        "contact_id", lambda: consent_record(actor=actor, contact_id=contact_id, values=values)
+    )
 
 
 def consent_bulk(*, actor: User, items: list[dict[str, Any]]) -> list[Consent]:
