@@ -11,11 +11,21 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from clientela.platform import customfields
 from clientela.platform.models import Role, Team, User
 from clientela.platform.services.tokens import token_create
 
 PASSWORD = "Correct-Horse-42"  # noqa: S105 (test users only)
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_custom_fields() -> Iterator[None]:
+    """Custom field definitions are cached per process; a test's rolled-back rows must not
+    leak into the next test through that cache."""
+    customfields.forget()
+    yield
+    customfields.forget()
 
 
 @pytest.fixture

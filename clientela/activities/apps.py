@@ -14,9 +14,10 @@ class ActivitiesConfig(AppConfig):
         from clientela.activities import tasks  # noqa: F401  (declares the reminder job)
         from clientela.activities.models import Activity
         from clientela.activities.timeline import SOURCE
-        from clientela.platform import registry, timeline
+        from clientela.platform import customfields, registry, timeline
 
         registry.register(
             registry.ObjectType("activities.activity", _("Activities"), Activity, "activities")
         )
         timeline.register(SOURCE)
+        customfields.register("activities.activity", Activity, ("-due_at", "-id"))

@@ -75,6 +75,10 @@ class Activity(OwnedModel):
     link_type = models.CharField(max_length=40, blank=True)
     link_id = models.BigIntegerField(null=True, blank=True)
 
+    # Custom fields' values, {key: value}; NULL until one is set (decision 0005: a nullable
+    # column is added without rewriting the table, and keeps the table's triggers).
+    custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-due_at", "-id"]
         indexes = [

@@ -27,7 +27,7 @@ from clientela.activities.models import (
 )
 from clientela.customers.models import Account, Contact, Lead
 from clientela.customers.services.nested import bulk_by_mode
-from clientela.platform import audit, events, permissions, registry
+from clientela.platform import audit, customfields, events, permissions, registry
 from clientela.platform.errors import Conflict, ValidationFailed, not_found_on
 from clientela.platform.models import User
 from clientela.platform.services.records import record_create, record_delete, record_update
@@ -35,7 +35,7 @@ from clientela.platform.services.records import record_create, record_delete, re
 FIELDS = (
     *("kind", "subject", "body", "status", "direction", "outcome", "due_at"),
     *("duration_minutes", "location", "reminder_at", "account", "contact", "lead"),
-    *("link_type", "link_id", "owner", "team", "completed_at"),
+    *("link_type", "link_id", "owner", "team", "completed_at", "custom"),
 )
 TEXTS = {"subject": 200, "body": 20000, "outcome": 200, "location": 200, "link_type": 40}
 LINKS: dict[str, type[Model]] = {"account": Account, "contact": Contact, "lead": Lead}
@@ -172,6 +172,7 @@ def clean_activity(
     _clean_choices(values, errors)
     _clean_times(values, errors)
     _clean_links(actor, values, current)
+    customfields.clean_into(actor, "activities.activity", values, errors, creating=current is None)
     state = _state(current)
     state.update(values)
     _check_whole(state, errors)

@@ -63,6 +63,7 @@ class BulkActionOut(Schema):
 def _page(
     request: AuthedRequest, spec: ListSpec, params: ListParams, prefetch: tuple[str, ...] = ()
 ) -> Any:
+    spec = spec.current()  # with the custom fields' filters, sorts and columns
     state = spec.parse(request.GET)
     return record_page(request.user, spec, state, limit=params.limit, prefetch=prefetch)
 
@@ -70,7 +71,7 @@ def _page(
 def _bulk(request: AuthedRequest, spec: ListSpec, payload: BulkActionIn) -> Any:
     ids: list[Any] = payload.ids
     if payload.all_matching:
-        ids = matching_ids(request.user, spec, payload.filters)
+        ids = matching_ids(request.user, spec.current(), payload.filters)
     model: type[Model] = spec.model
     return bulk_action(
         actor=request.user,

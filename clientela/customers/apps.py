@@ -13,7 +13,7 @@ class CustomersConfig(AppConfig):
         # dedup and search declare periodic jobs: import them so the scheduler knows them
         from clientela.customers import dedup, privacy, search  # noqa: F401
         from clientela.customers.models import Account, Contact, Lead
-        from clientela.platform import audit, registry
+        from clientela.platform import audit, customfields, registry
         from clientela.platform import search as shell_search
 
         registry.register(
@@ -23,6 +23,10 @@ class CustomersConfig(AppConfig):
             registry.ObjectType("customers.contact", _("Contacts"), Contact, "customers")
         )
         registry.register(registry.ObjectType("customers.lead", _("Leads"), Lead, "customers"))
+        # Each list's default order: a custom field's index ends in it (decision 0005).
+        customfields.register("customers.account", Account, ("name", "id"))
+        customfields.register("customers.contact", Contact, ("last_name", "first_name", "id"))
+        customfields.register("customers.lead", Lead, ("-created_at", "-id"))
         shell_search.register_search(search.search_accounts)
         shell_search.register_search(search.search_contacts)
         shell_search.register_search(search.search_leads)

@@ -106,6 +106,10 @@ class Account(OwnedModel):
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     search_text = models.TextField(blank=True, editable=False)
 
+    # Custom fields' values, {key: value}; NULL until one is set (decision 0005: a nullable
+    # column is added without rewriting the table, and keeps the table's triggers).
+    custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [
@@ -230,6 +234,10 @@ class Contact(OwnedModel):
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     anonymized_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False)
+
+    # Custom fields' values, {key: value}; NULL until one is set (decision 0005: a nullable
+    # column is added without rewriting the table, and keeps the table's triggers).
+    custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -491,6 +499,10 @@ class Lead(OwnedModel):
     )
     converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False)
+
+    # Custom fields' values, {key: value}; NULL until one is set (decision 0005: a nullable
+    # column is added without rewriting the table, and keeps the table's triggers).
+    custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -34,10 +34,15 @@ EXPORT_FORMATS = ("csv", "xlsx", "vcf")
 @dataclass(frozen=True)
 class Kind:
     key: str  # "account"
-    spec: ListSpec
+    base: ListSpec
     list_url: str
     detail_url: str
     create_url: str
+
+    @property
+    def spec(self) -> ListSpec:
+        """The list with its custom fields as they are now (no restart after a change)."""
+        return self.base.current()
 
 
 KINDS = {

@@ -20,7 +20,7 @@ class PlatformConfig(AppConfig):
 
     def ready(self) -> None:
         from clientela.platform import registry
-        from clientela.platform.models import AuditEntry, Role, Team, User
+        from clientela.platform.models import AuditEntry, CustomField, Role, Team, User
 
         registry.register(
             registry.ObjectType("platform.user", _("Users"), User, "platform", owned=False)
@@ -33,6 +33,11 @@ class PlatformConfig(AppConfig):
         )
         registry.register(
             registry.ObjectType(
+                "platform.customfield", _("Custom fields"), CustomField, "platform", owned=False
+            )
+        )
+        registry.register(
+            registry.ObjectType(
                 "platform.audit",
                 _("Audit log"),
                 AuditEntry,
@@ -41,6 +46,12 @@ class PlatformConfig(AppConfig):
                 actions=("view", "export"),
             )
         )
-        from clientela.platform import tasks  # noqa: F401  (declares periodic jobs)
+        from clientela.platform import (
+            customlists,
+            listing,
+            tasks,  # noqa: F401  (declares periodic jobs)
+        )
+
+        listing.register_extension(customlists.extend)
 
         post_migrate.connect(_sync_roles, sender=self)

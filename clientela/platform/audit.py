@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from clientela.platform.models import User
 
 GENESIS = "0" * 64
+CUSTOM = "custom"  # the JSON column of custom fields' values (see customfields.COLUMN)
 
 
 def _plain(value: Any) -> Any:
@@ -51,6 +52,11 @@ def snapshot(record: models.Model, fields: Iterable[str] | None = None) -> dict[
     for name in names:
         field = record._meta.get_field(name)
         attname = getattr(field, "attname", name)
+        if name == CUSTOM:
+            # custom fields each under their own name, so a change names the field
+            stored = getattr(record, attname) or {}
+            result.update({f"{CUSTOM}.{k}": _plain(v) for k, v in sorted(stored.items())})
+            continue
         result[name] = _plain(getattr(record, attname))
     return result
 

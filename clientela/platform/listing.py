@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
@@ -46,6 +47,7 @@ class FilterKind(StrEnum):
     TAG = "tag"
     BOOLEAN = "boolean"
     REFERENCE = "reference"
+    NUMBER_RANGE = "number_range"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Column:
     sortable: bool = False
     select: str = ""  # relation to select_related when the column shows
     prefetch: str = ""  # relation to prefetch_related when the column shows
+    render: Callable[[Any], Any] | None = None  # the value from the record, instead of ``path``
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,15 @@ class Filter:
     # serving this filter leaves out. A choice of other values states "not that value" too:
     # SQLite uses a partial index only when the query states its condition term for term.
     partial_excludes: str | None = None
+    # The condition for one parsed parameter, when ``path`` and ``kind`` cannot say it (custom
+    # fields compare stored JSON values): ``condition(param_name, value) -> Q``.
+    condition: Callable[[str, Any], Q] | None = None
 
     def param_names(self) -> tuple[str, ...]:
         if self.kind == FilterKind.DATE_RANGE:
             return (f"{self.key}_from", f"{self.key}_to")
+        if self.kind == FilterKind.NUMBER_RANGE:
+            return (f"{self.key}_min", f"{self.key}_max")
         return (self.key,)
 
 
@@ -145,6 +153,23 @@ def _parse_bool(value: str) -> bool:
     raise ValueError(value)
 
 
+def _parse_number(value: str) -> Decimal:
+    text = value.replace(" ", "")
+    if "," in text:
+        text = (
+            text.replace(".", "").replace(",", ".")
+            if text.rfind(",") > text.rfind(".")
+            else text.replace(",", "")
+        )
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not number.is_finite() or abs(number) >= 10**15:
+        raise ValueError(value)
+    return number
+
+
 def _day_start(value: str) -> dt.datetime:
     day = dt.date.fromisoformat(value)
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
@@ -160,7 +185,11 @@ class ListSpec:
     default_sort: str
     default_columns: tuple[str, ...]
     select: tuple[str, ...] = ()
+    # Expressions some columns, filters or sorts read by name (custom fields: ``cf_<key>``);
+    # a queryset gets only those the request uses.
+    annotations: Mapping[str, Any] = field(default_factory=dict)
     _by_key: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+    _current: dict[Hashable, ListSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_key.update({c.key: c for c in self.columns})
@@ -173,6 +202,34 @@ class ListSpec:
         unknown = set(self.default_columns) - set(self._by_key)
         if unknown:
             raise ValueError(f"unknown default columns {sorted(unknown)}")
+
+    def current(self) -> ListSpec:
+        """This list with what extensions add now (custom fields' columns, filters, sorts).
+
+        Built again only when an extension's ``version`` changes, so a field an administrator
+        adds shows in every process's lists with no restart.
+        """
+        parts = [p for extend in _extensions if (p := extend(self)) is not None]
+        if not parts:
+            return self
+        key = tuple(p.version for p in parts)
+        found = self._current.get(key)
+        if found is None:
+            found = replace(
+                self,
+                columns=self.columns + tuple(c for p in parts for c in p.columns),
+                filters=self.filters + tuple(f for p in parts for f in p.filters),
+                sorts=self.sorts + tuple(s for p in parts for s in p.sorts),
+                annotations={
+                    **self.annotations,
+                    **{k: v for p in parts for k, v in p.annotations.items()},
+                },
+                _by_key={},
+                _current={},
+            )
+            self._current.clear()  # only the latest version is worth keeping
+            self._current[key] = found
+        return found
 
     # --- parsing ---------------------------------------------------------------------------
 
@@ -236,6 +293,8 @@ class ListSpec:
             return _parse_bool(value)
         if item.kind == FilterKind.DATE_RANGE:
             return _day_start(value)
+        if item.kind == FilterKind.NUMBER_RANGE:
+            return _parse_number(value)
         if item.kind == FilterKind.USER and value == "me":
             return value
         if item.kind == FilterKind.REFERENCE:
@@ -275,6 +334,9 @@ class ListSpec:
         self, queryset: QuerySet[M], state: ListState, actor_id: int
     ) -> QuerySet[M]:
         """The filters of ``state`` on a queryset (the caller scopes it with ``visible_to``)."""
+        used = self._annotations_used(state)
+        if used:
+            queryset = queryset.annotate(**used)
         for item in self.filters:
             for name in item.param_names():
                 if name in state.filters:
@@ -283,7 +345,20 @@ class ListSpec:
                     )
         return queryset
 
+    def _annotations_used(self, state: ListState) -> dict[str, Any]:
+        """The named expressions this request's filters and sort read (selected, so a keyset
+        cursor can carry the sort's value)."""
+        if not self.annotations:
+            return {}
+        names = {f.lstrip("-") for f in state.sort.ordering}
+        names.update(
+            item.path for item in self.filters if set(item.param_names()) & set(state.filters)
+        )
+        return {name: self.annotations[name] for name in names if name in self.annotations}
+
     def _condition(self, item: Filter, name: str, value: Any, actor_id: int) -> Q:
+        if item.condition is not None:
+            return item.condition(name, value)
         if item.kind == FilterKind.CHOICE:
             chosen = Q(**{f"{item.path}__in": value})
             left_out = item.partial_excludes
@@ -391,7 +466,8 @@ def _candidates(
 ) -> set[Any]:
     """The ids that can be on the page: the first ``limit + 1`` of each branch."""
     bare = records.select_related(None).prefetch_related(None)
-    fields = ["pk", *(f.lstrip("-") for f in ordering)]
+    names = {f.name for f in records.model._meta.concrete_fields}
+    fields = ["pk", *(f.lstrip("-") for f in ordering if f.lstrip("-") in names)]
     pks: set[Any] = set()
     for branch in branches:
         part = paginate(
@@ -417,6 +493,8 @@ def visibility_branches(actor: User, model: type[Model]) -> list[Q]:
 
 def cell(record: Model, column: Column) -> Any:
     """The value a column shows for one record, following its attribute path."""
+    if column.render is not None:
+        return column.render(record)
     value: Any = record
     for part in column.path.split("."):
         if value is None:
@@ -429,6 +507,25 @@ def cell(record: Model, column: Column) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Extension:
+    """What an extension adds to one list now; ``version`` changes when that changes."""
+
+    version: Hashable
+    columns: tuple[Column, ...] = ()
+    filters: tuple[Filter, ...] = ()
+    sorts: tuple[Sort, ...] = ()
+    annotations: Mapping[str, Any] = field(default_factory=dict)
+
+
+_extensions: list[Callable[[ListSpec], Extension | None]] = []
+
+
+def register_extension(extend: Callable[[ListSpec], Extension | None]) -> None:
+    if extend not in _extensions:
+        _extensions.append(extend)
+
+
 _registry: dict[str, ListSpec] = {}
 
 
@@ -438,7 +535,8 @@ def register(spec: ListSpec) -> ListSpec:
 
 
 def spec_for(object_type: str) -> ListSpec | None:
-    return _registry.get(object_type)
+    spec = _registry.get(object_type)
+    return spec.current() if spec is not None else None
 
 
 def object_types() -> list[str]:

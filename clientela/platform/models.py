@@ -327,3 +327,67 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FieldType(models.TextChoices):
+    """What a custom field holds, and so how it is stored, cleaned, filtered and shown."""
+
+    TEXT = "text", _("Text")
+    LONG_TEXT = "long_text", _("Long text")
+    INTEGER = "integer", _("Whole number")
+    DECIMAL = "decimal", _("Decimal number")
+    CURRENCY = "currency", _("Amount of money")
+    DATE = "date", _("Date")
+    DATETIME = "datetime", _("Date and time")
+    BOOLEAN = "boolean", _("Yes or no")
+    CHOICE = "choice", _("Single choice")
+    MULTI_CHOICE = "multi_choice", _("Multiple choice")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    URL = "url", _("Web address")
+    LOOKUP = "lookup", _("Link to a record")
+
+
+class CustomField(models.Model):
+    """A field an administrator adds to a record type; values live in the record's ``custom``.
+
+    See docs/decisions/0005-custom-fields.md: one JSON column per record type, and for each
+    field used in filters an expression index created while the application runs.
+    """
+
+    object_type = models.CharField(_("record type"), max_length=80)
+    key = models.CharField(_("key"), max_length=40)
+    label = models.CharField(_("label"), max_length=120)
+    field_type = models.CharField(_("type"), max_length=20, choices=FieldType.choices)
+    required = models.BooleanField(_("required"), default=False)
+    default = models.JSONField(_("default"), null=True, blank=True)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    group = models.CharField(_("group"), max_length=80, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    min_value = models.DecimalField(
+        _("minimum"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("maximum"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    max_length = models.PositiveIntegerField(_("maximum length"), null=True, blank=True)
+    pattern = models.CharField(_("pattern"), max_length=200, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    target = models.CharField(_("linked record type"), max_length=80, blank=True)
+    filterable = models.BooleanField(_("use in list filters and sorts"), default=True)
+    searchable = models.BooleanField(_("include in search"), default=False)
+    index_state = models.CharField(_("index"), max_length=20, default="none")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["object_type", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["object_type", "key"], name="custom_field_key_unique")
+        ]
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+
+    def __str__(self) -> str:
+        return self.label

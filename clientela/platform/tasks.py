@@ -36,3 +36,11 @@ def prune_task_results(days: int = 14) -> int:
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
     return deleted
+
+
+@task()
+def custom_field_index(field_id: int) -> str:
+    """Build or drop a custom field's index after its definition changed (decision 0005)."""
+    from clientela.platform.services.customfields import index_sync
+
+    return index_sync(field_id)

@@ -33,7 +33,7 @@ from clientela.customers.services.nested import (
     primary_columns,
     update_record,
 )
-from clientela.platform import permissions
+from clientela.platform import customfields, permissions
 from clientela.platform.errors import NotFound, ValidationFailed
 from clientela.platform.models import User
 
@@ -55,6 +55,7 @@ ACCOUNT_FIELDS = (
     "external_id",
     "owner",
     "team",
+    "custom",
 )
 TEXTS = (
     ("tax_id", 32),
@@ -158,6 +159,7 @@ def _clean(
     contact_points(values, errors, country)
     account_tax_id(values, errors, country)
     _clean_parent(actor, values, errors, account)
+    customfields.clean_into(actor, KEY, values, errors, creating=creating, region=country)
     if errors:
         raise ValidationFailed(errors=errors)
     primary_columns(values, nested)

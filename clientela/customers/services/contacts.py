@@ -42,7 +42,7 @@ from clientela.customers.services.nested import (
     primary_columns,
     update_record,
 )
-from clientela.platform import permissions
+from clientela.platform import customfields, permissions
 from clientela.platform.errors import NotFound, ValidationFailed
 from clientela.platform.models import User
 
@@ -67,6 +67,7 @@ CONTACT_FIELDS = (
     "external_id",
     "owner",
     "team",
+    "custom",
 )
 TEXTS = (
     ("last_name", 100),
@@ -204,6 +205,7 @@ def _clean(
     nested = clean_nested(raw, region, errors, address_country=region)
     nested.extra["accounts"] = clean_memberships(actor, raw.get("accounts"), errors)
     contact_points(values, errors, region)
+    customfields.clean_into(actor, KEY, values, errors, creating=creating, region=region)
     if errors:
         raise ValidationFailed(errors=errors)
     primary_columns(values, nested)

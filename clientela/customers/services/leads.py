@@ -36,7 +36,7 @@ from clientela.customers.models import (
 from clientela.customers.services.accounts import account_create
 from clientela.customers.services.common import account_tax_id, contact_points, text_field
 from clientela.customers.services.contacts import contact_create, contact_update
-from clientela.platform import audit, events, permissions
+from clientela.platform import audit, customfields, events, permissions
 from clientela.platform.errors import Conflict, NotFound, ValidationFailed
 from clientela.platform.models import User
 from clientela.platform.services.records import record_create, record_delete, record_update
@@ -59,7 +59,7 @@ CHOICE_FIELDS: dict[str, Any] = {
     "industry": Industry,
     "size_band": SizeBand,
 }
-LEAD_FIELDS = (*TEXT_FIELDS, *CHOICE_FIELDS, "country", "owner", "team")
+LEAD_FIELDS = (*TEXT_FIELDS, *CHOICE_FIELDS, "country", "owner", "team", "custom")
 # What may still change once a lead is converted: its notes.
 CONVERTED_EDITABLE = frozenset({"description"})
 BULK_MAX = 500
@@ -86,7 +86,9 @@ def _country(values: dict[str, Any], errors: dict[str, list[str]], creating: boo
     return country
 
 
-def clean_lead(values: dict[str, Any], *, creating: bool, country: str = "BR") -> dict[str, Any]:
+def clean_lead(
+    values: dict[str, Any], *, creating: bool, country: str = "BR", actor: User | None = None
+) -> dict[str, Any]:
     """Lead fields checked and normalised (phone to E.164, CPF/CNPJ formatted); 422 otherwise."""
     values = {k: v for k, v in values.items() if k in LEAD_FIELDS}
     errors: dict[str, list[str]] = {}
@@ -102,6 +104,9 @@ def clean_lead(values: dict[str, Any], *, creating: bool, country: str = "BR") -
             URLValidator(schemes=["http", "https"])(values["website"])
         except DjangoValidationError:
             errors["website"] = [_("Enter a valid web address (http or https).")]
+    customfields.clean_into(
+        actor, "customers.lead", values, errors, creating=creating, region=country
+    )
     if creating and not any(values.get(k) for k in ("first_name", "last_name", "company", "email")):
         errors["last_name"] = [_("Enter a name, a company or an e-mail address.")]
     if errors:
@@ -110,7 +115,9 @@ def clean_lead(values: dict[str, Any], *, creating: bool, country: str = "BR") -
 
 
 def lead_create(*, actor: User, values: dict[str, Any]) -> Lead:
-    return record_create(actor=actor, model=Lead, values=clean_lead(values, creating=True))
+    return record_create(
+        actor=actor, model=Lead, values=clean_lead(values, creating=True, actor=actor)
+    )
 
 
 def lead_update(*, actor: User, lead_id: Any, values: dict[str, Any]) -> Lead:
@@ -122,7 +129,7 @@ def lead_update(*, actor: User, lead_id: Any, values: dict[str, Any]) -> Lead:
                 raise Conflict(
                     _("A converted lead can only have its notes changed."), code="lead_converted"
                 )
-        values = clean_lead(values, creating=False, country=lead.country)
+        values = clean_lead(values, creating=False, country=lead.country, actor=actor)
         return record_update(actor=actor, model=Lead, pk=lead.pk, values=values)
 
 

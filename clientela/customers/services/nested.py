@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from clientela.customers.models import Address, Contact, ContactPoint
 from clientela.customers.services.common import Nested, Point, address_text
 from clientela.customers.services.tags import apply_tags, tag_names
-from clientela.platform import audit, events, permissions, registry
+from clientela.platform import audit, customfields, events, permissions, registry
 from clientela.platform.errors import Conflict, DomainError, NotFound, ValidationFailed
 from clientela.platform.models import User
 from clientela.platform.services.records import resolve_ownership
@@ -118,6 +118,8 @@ def create_record[M: models.Model](
     key = registry.for_model(model).key
     values = dict(values)
     owner, team = resolve_ownership(actor, key, values.pop("owner", None), values.pop("team", None))
+    if customfields.COLUMN in values:
+        values[customfields.COLUMN] = customfields.applied(values[customfields.COLUMN], None)
     try:
         with transaction.atomic():
             record = model(**values, owner=owner, team=team)
@@ -160,6 +162,8 @@ def update_record[M: models.Model](
             locked = _locked(record)
             before = record_snapshot(locked)
             for name, value in values.items():
+                if name == customfields.COLUMN:
+                    value = customfields.applied(value, getattr(locked, name))
                 setattr(locked, name, value)
             _full_clean(locked)
             locked.save()

@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
-from clientela.platform import audit, events, permissions, registry
+from clientela.platform import audit, customfields, events, permissions, registry
 from clientela.platform.errors import Conflict, ValidationFailed
 from clientela.platform.models import Scope, Team, User
 
@@ -59,6 +59,8 @@ def record_create[M: models.Model](*, actor: User, model: type[M], values: dict[
     permissions.require(actor, key, "create")
     values = dict(values)
     owner, team = resolve_ownership(actor, key, values.pop("owner", None), values.pop("team", None))
+    if customfields.COLUMN in values:
+        values[customfields.COLUMN] = customfields.applied(values[customfields.COLUMN], None)
     with transaction.atomic():
         record = model(**values, owner=owner, team=team)
         record.full_clean(exclude=["owner", "team"], validate_unique=False)
@@ -88,6 +90,8 @@ def record_update[M: models.Model](
         record = model._default_manager.select_for_update().get(pk=record.pk)
         before = audit.snapshot(record)
         for name, value in values.items():
+            if name == customfields.COLUMN:
+                value = customfields.applied(value, getattr(record, name))
             setattr(record, name, value)
         record.full_clean(validate_unique=False)
         record.save()

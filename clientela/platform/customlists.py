@@ -1,0 +1,160 @@
+"""Custom fields in record lists: a column each, and filters and sorts where indexed.
+
+A ``listing`` extension: ``ListSpec.current()`` asks it what to add, and it answers from the
+cached definitions, so a new field shows in lists at once, everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from clientela.platform import customfields
+from clientela.platform.customfields import NUMBER_BLANK, Definition, HasChoice, StoredValue
+from clientela.platform.listing import Column, Extension, Filter, FilterKind, ListSpec, Sort
+from clientela.platform.models import FieldType
+
+TEXT_FILTERS = (FieldType.TEXT, FieldType.EMAIL, FieldType.PHONE, FieldType.URL)
+
+
+def extend(spec: ListSpec) -> Extension | None:
+    entry = customfields.customizable(spec.object_type)
+    if entry is None:
+        return None
+    version = customfields.version()
+    items = customfields.definitions(spec.object_type)
+    columns = tuple(_column(item) for item in items)
+    filters = tuple(f for item in items if (f := _filter(item)) is not None)
+    sorts: list[Sort] = []
+    annotations: dict[str, Any] = {}
+    for item in items:
+        if not item.indexed:
+            continue
+        annotations[item.name] = StoredValue(item)
+        sorts += _sorts(item, entry.ordering)
+    return Extension(version, columns, filters, tuple(sorts), annotations)
+
+
+def _column(item: Definition) -> Column:
+    def render(record: Any) -> str:
+        stored = getattr(record, customfields.COLUMN, None) or {}
+        return customfields.display(item, stored.get(item.key))
+
+    return Column(item.name, item.label, "", sortable=item.indexed, render=render)
+
+
+def _flip(name: str) -> str:
+    return name[1:] if name.startswith("-") else f"-{name}"
+
+
+def _sorts(item: Definition, ordering: tuple[str, ...]) -> list[Sort]:
+    """By the field, then as the list sorts by default: the field's index order."""
+    up = (item.name, *ordering)
+    return [
+        Sort(item.name, _("%(field)s, ascending") % {"field": item.label}, up),
+        Sort(
+            f"-{item.name}",
+            _("%(field)s, descending") % {"field": item.label},
+            tuple(_flip(n) for n in up),
+        ),
+    ]
+
+
+def _filter(item: Definition) -> Filter | None:
+    kind = item.field_type
+    if kind == FieldType.MULTI_CHOICE and item.filterable:
+        return Filter(
+            item.name,
+            item.label,
+            FilterKind.CHOICE,
+            item.name,
+            item.choices,
+            condition=lambda _name, values: Q(HasChoice(item, values)),
+        )
+    if not item.indexed:
+        return None
+    name = item.name
+    if kind == FieldType.CHOICE:
+        return Filter(
+            name,
+            item.label,
+            FilterKind.CHOICE,
+            name,
+            item.choices,
+            condition=lambda _n, values: Q(**{f"{name}__in": values}),
+        )
+    if kind == FieldType.BOOLEAN:
+        return Filter(
+            name, item.label, FilterKind.BOOLEAN, name, condition=lambda _n, v: Q(**{name: v})
+        )
+    if kind in TEXT_FILTERS:
+        return Filter(
+            name,
+            item.label,
+            FilterKind.TEXT,
+            name,
+            condition=lambda _n, v: Q(**{name: _as_stored(item, v)}),
+        )
+    if kind == FieldType.LOOKUP:
+        return Filter(
+            name,
+            item.label,
+            FilterKind.REFERENCE,
+            name,
+            target=item.target,
+            condition=lambda _n, v: Q(**{name: v}),
+        )
+    if kind in (FieldType.DATE, FieldType.DATETIME):
+        return Filter(
+            name, item.label, FilterKind.DATE_RANGE, name, condition=_date_condition(item)
+        )
+    return Filter(
+        name, item.label, FilterKind.NUMBER_RANGE, name, condition=_number_condition(item)
+    )
+
+
+def _as_stored(item: Definition, value: str) -> Any:
+    """What was typed in the filter as the field stores it (an e-mail in lower case, a phone
+    in E.164); as typed when it does not clean."""
+    try:
+        cleaned = customfields.clean_value(item, value)
+    except ValueError:
+        return value
+    return value if cleaned is None else cleaned
+
+
+def _date_condition(item: Definition) -> Any:
+    name = item.name
+
+    def stored(moment: dt.datetime) -> str:
+        if item.field_type == FieldType.DATE:
+            return moment.date().isoformat()
+        return moment.astimezone(dt.UTC).strftime(customfields.DATETIME_FORMAT)
+
+    def condition(param: str, value: dt.datetime) -> Q:
+        if param.endswith("_from"):
+            return Q(**{f"{name}__gte": stored(value)})
+        if item.field_type == FieldType.DATE:
+            return Q(**{f"{name}__lte": stored(value)}, **{f"{name}__gt": ""})
+        return Q(**{f"{name}__lt": stored(value + dt.timedelta(days=1))}, **{f"{name}__gt": ""})
+
+    return condition
+
+
+def _number_condition(item: Definition) -> Any:
+    name = item.name
+    whole = item.field_type == FieldType.INTEGER
+
+    def condition(param: str, value: Decimal) -> Q:
+        if param.endswith("_min"):
+            bound: Any = math.ceil(value) if whole else float(value)
+            return Q(**{f"{name}__gte": bound}, **{f"{name}__gt": NUMBER_BLANK})
+        bound = math.floor(value) if whole else float(value)
+        return Q(**{f"{name}__lte": bound}, **{f"{name}__gt": NUMBER_BLANK})
+
+    return condition
