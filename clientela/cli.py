@@ -17,6 +17,7 @@ from collections.abc import Sequence
 VERBS = (
     *("serve", "worker", "migrate", "demo", "createuser", "backup", "restore", "check", "audit"),
     "import",
+    "configuration",
 )
 # Verbs whose module cannot carry the verb's own name (``import`` is a Python keyword).
 MODULES = {"import": "import_"}
