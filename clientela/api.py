@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -11,14 +14,51 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import SessionAuth
 
 from clientela.platform.api_auth import ApiTokenAuth
+from clientela.platform.api_customfields import with_custom_fields
 from clientela.platform.errors import DomainError
+from clientela.platform.services.tokens import token_authenticate
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+_signed_in: ContextVar[bool] = ContextVar("clientela_openapi_signed_in", default=False)
+
+
+def _docs_reader(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The document and its page name the custom fields only to a signed-in reader (session
+    or token): their keys, labels and options are the company's own business."""
+
+    @wraps(view)
+    def read(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        signed_in = bool(getattr(request.user, "is_authenticated", False))
+        header = request.headers.get("Authorization", "")
+        if not signed_in and header.lower().startswith("bearer "):
+            signed_in = token_authenticate(header[7:].strip()) is not None
+        mark = _signed_in.set(signed_in)
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            _signed_in.reset(mark)
+
+    return read
+
+
+class ClientelaApi(NinjaAPI):
+    """The document is built on each request, with the custom fields defined at that moment
+    (for a signed-in reader; anyone else reads the fields' object without its members)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        spec = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return with_custom_fields(spec) if _signed_in.get() else spec
+
+
+api = ClientelaApi(
     title="Clientela API",
     version="1",
     description="Clientela's HTTP API. Authenticate with a personal API token "
@@ -26,6 +66,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    docs_decorator=_docs_reader,
     auth=[ApiTokenAuth(), SessionAuth()],
 )
 
@@ -123,10 +164,16 @@ def _mount() -> None:
     from clientela.customers.api_imports import router as imports_router
     from clientela.customers.api_lists import bulk_router  # and the list operations
     from clientela.platform.api import router as platform_router
+    from clientela.platform.api_configuration import router as configuration_router
+    from clientela.platform.api_customfields import router as custom_fields_router
     from clientela.platform.api_saved_views import router as saved_views_router
+    from clientela.platform.api_webhooks import router as webhooks_router
 
     api.add_router("/v1/", platform_router)
     api.add_router("/v1/", saved_views_router)
+    api.add_router("/v1/", webhooks_router)
+    api.add_router("/v1/", custom_fields_router)
+    api.add_router("/v1/", configuration_router)
     api.add_router("/v1/", bulk_router)  # before customers: its paths are more specific
     api.add_router("/v1/", imports_router)  # before customers: /contacts/export is not an id
     api.add_router("/v1/", customers_router)

@@ -20,9 +20,12 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_custom_fields() -> Iterator[None]:
+def _fresh_custom_fields(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Custom field definitions are cached per process; a test's rolled-back rows must not
-    leak into the next test through that cache."""
+    leak into the next test through that cache. Within a test one process makes every change
+    (and its services forget the copy), so the copy is not re-checked every 2 seconds: that
+    check would add a query to a request now and then, and break query-count tests."""
+    monkeypatch.setattr(customfields, "LOCAL_TTL", float("inf"))
     customfields.forget()
     yield
     customfields.forget()

@@ -45,6 +45,7 @@ urlpatterns = [
     path("contact-center/", shell.coming_soon, {"section": "contactcenter"}, name="contactcenter"),
     path("reports/", shell.coming_soon, {"section": "reports"}, name="reports"),
     path("settings/", include("clientela.platform.urls")),
+    path("hooks/", include("clientela.platform.urls_hooks")),
     path("", include("clientela.customers.urls")),
     path("api/", api.urls),
 ]

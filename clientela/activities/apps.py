@@ -21,3 +21,7 @@ class ActivitiesConfig(AppConfig):
         )
         timeline.register(SOURCE)
         customfields.register("activities.activity", Activity, ("-due_at", "-id"))
+        from clientela.activities.inbound_hooks import ACTIVITY
+        from clientela.platform import inbound
+
+        inbound.register(ACTIVITY)  # inbound webhooks create activities

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
+
+from clientela.platform import customfields
+from clientela.platform.api_customfields import CUSTOM_IN, CUSTOM_OUT, describe_record_schemas
 
 Kind = Literal["call", "meeting", "task", "email", "note", "sms"]
 Status = Literal["planned", "done", "cancelled"]
@@ -36,6 +39,11 @@ class ActivityOut(Schema):
     team_id: int | None
     created_at: datetime
     updated_at: datetime
+    custom: dict[str, Any] = Field(description=CUSTOM_OUT)
+
+    @staticmethod
+    def resolve_custom(obj: Any) -> dict[str, Any]:
+        return customfields.values_of(obj, "activities.activity")
 
 
 class ActivityIn(Schema):
@@ -59,6 +67,7 @@ class ActivityIn(Schema):
     link_id: int | None = None
     owner_id: int | None = None
     team_id: int | None = None
+    custom: dict[str, Any] | None = Field(default=None, description=CUSTOM_IN)
 
 
 class ActivityPatch(Schema):
@@ -79,6 +88,7 @@ class ActivityPatch(Schema):
     link_id: int | None = None
     owner_id: int | None = None
     team_id: int | None = None
+    custom: dict[str, Any] | None = Field(default=None, description=CUSTOM_IN)
 
 
 class CompleteIn(Schema):
@@ -106,3 +116,13 @@ class ActivityBulkIn(Schema):
 class ActivityBulkOut(Schema):
     count: int
     items: list[ActivityOut]
+
+
+# The OpenAPI document lists the activities' custom fields in these schemas' ``custom``.
+describe_record_schemas(
+    "activities.activity",
+    name="Activity",
+    out=(ActivityOut,),
+    create=(ActivityIn,),
+    update=(ActivityPatch, ActivityBulkItem),
+)

@@ -20,13 +20,14 @@ from django.views.decorators.http import require_POST
 from clientela.activities import selectors, services
 from clientela.activities.forms import ActivityForm, CompleteForm, QuickLogForm
 from clientela.activities.models import Activity, ActivityKind, ActivityStatus
-from clientela.platform import permissions
+from clientela.platform import customforms, permissions
 from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.forms import apply_errors
 from clientela.platform.http import AuthedRequest
 from clientela.platform.pagination import paginate
 
 PAGE_SIZE = 50
+KEY = "activities.activity"
 LINKS = selectors.LINKS
 FORM_FIELDS = [
     *("kind", "subject", "status", "due_at", "duration_minutes", "reminder_at", "location"),
@@ -75,7 +76,12 @@ def activity_list(request: AuthedRequest) -> HttpResponse:
 def detail(request: AuthedRequest, activity_id: int) -> HttpResponse:
     activity = selectors.activity_get(request.user, activity_id)
     selectors.with_visible_links(request.user, [activity])
-    context = {"activity": activity, "complete_form": CompleteForm(), **_rights(request.user)}
+    context = {
+        "activity": activity,
+        "complete_form": CompleteForm(),
+        "custom": customforms.shown(request.user, KEY, activity),
+        **_rights(request.user),
+    }
     return render(request, "activities/detail.html", context)
 
 
@@ -103,20 +109,25 @@ def activity_form(request: AuthedRequest, activity_id: int | None = None) -> Htt
         initial=initial,
         link_choices=selectors.link_choices(request.user, initial),
     )
-    if request.method == "POST" and form.is_valid():
+    custom = customforms.CustomFieldsForm(
+        request.POST or None, actor=request.user, object_type=KEY, record=activity
+    )
+    if request.method == "POST" and all([form.is_valid(), custom.is_valid()]):
+        values = custom.put(dict(form.cleaned_data))
         try:
             if activity is None:
-                activity = services.activity_create(actor=request.user, values=form.cleaned_data)
+                activity = services.activity_create(actor=request.user, values=values)
             else:
                 activity = services.activity_update(
-                    actor=request.user, activity_id=activity.pk, values=form.cleaned_data
+                    actor=request.user, activity_id=activity.pk, values=values
                 )
         except FORM_ERRORS as exc:
-            apply_errors(form, exc.errors, exc.message)
+            apply_errors(form, custom.apply(exc.errors), exc.message)
         else:
             messages.success(request, _("The activity was saved."))
             return redirect("activities:detail", activity_id=activity.pk)
-    return render(request, "activities/form.html", {"form": form, "activity": activity})
+    context = {"form": form, "custom_form": custom, "activity": activity}
+    return render(request, "activities/form.html", context)
 
 
 def quick_log(request: AuthedRequest) -> HttpResponse:

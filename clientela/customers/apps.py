@@ -32,3 +32,7 @@ class CustomersConfig(AppConfig):
         shell_search.register_search(search.search_leads)
         shell_search.register_figures(search.figures)
         audit.register_display_filter(privacy.redact_entries)
+        from clientela.customers.inbound_hooks import LEAD
+        from clientela.platform import inbound
+
+        inbound.register(LEAD)  # inbound webhooks create leads

@@ -29,6 +29,7 @@ from clientela.customers.models import (
     Relationship,
     SizeBand,
 )
+from clientela.platform.customforms import CustomFieldsForm
 from clientela.platform.forms import apply_errors
 
 BLANK = [("", "—")]
@@ -236,28 +237,39 @@ def _row_value(name: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 class RecordForms:
-    """The main form and its formsets, validated, read and given errors together."""
+    """The main form, its formsets and its custom fields, validated, read and given errors
+    together."""
 
-    def __init__(self, main: forms.Form, formsets: dict[str, Any]) -> None:
+    def __init__(
+        self, main: forms.Form, formsets: dict[str, Any], custom: CustomFieldsForm | None = None
+    ) -> None:
         self.main = main
         self.formsets = formsets
+        self.custom = custom
         self._rows: dict[str, list[forms.Form]] = {}
 
     def is_valid(self) -> bool:
         valid = [self.main.is_valid()] + [f.is_valid() for f in self.formsets.values()]
+        if self.custom is not None:
+            valid.append(self.custom.is_valid())
         return all(valid)
 
     def values(self) -> dict[str, Any]:
-        """The service's values: the main fields plus each formset's filled rows, in order."""
+        """The service's values: the main fields plus each formset's filled rows, in order,
+        and the custom fields that changed."""
         values = dict(self.main.cleaned_data)
         for name, formset in self.formsets.items():
             filled = [f for f in formset.forms if _row_filled(name, f.cleaned_data)]
             self._rows[name] = filled
             values[name] = [_row_value(name, f.cleaned_data) for f in filled]
+        if self.custom is not None:
+            self.custom.put(values)
         return values
 
     def apply(self, errors: dict[str, list[str]], fallback: object) -> None:
-        """Put each error on its row's field; the rest on the main form."""
+        """Put each error on its row's or custom field's input; the rest on the main form."""
+        if self.custom is not None:
+            errors = self.custom.apply(errors)
         rest: dict[str, list[str]] = {}
         for key, messages in errors.items():
             if not self._apply_row(key, messages):

@@ -16,6 +16,8 @@ from pydantic import Field
 
 from clientela.customers.models import AccountKind, Industry, Lifecycle, Relationship, SizeBand
 from clientela.customers.selectors import record_points
+from clientela.platform import customfields
+from clientela.platform.api_customfields import CUSTOM_IN, CUSTOM_OUT, describe_record_schemas
 
 
 def _options(choices: Any) -> str:
@@ -89,10 +91,15 @@ class AccountOut(Schema):
     team_id: int | None
     created_at: datetime
     updated_at: datetime
+    custom: dict[str, Any] = Field(description=CUSTOM_OUT)
 
     @staticmethod
     def resolve_tags(obj: Any) -> list[str]:
         return _names(obj)
+
+    @staticmethod
+    def resolve_custom(obj: Any) -> dict[str, Any]:
+        return customfields.values_of(obj, "customers.account")
 
 
 class ReachOut(Schema):
@@ -152,6 +159,7 @@ class AccountPatch(Schema):
     tags: list[str] | None = Field(
         default=None, max_length=20, description="Tag names, created on first use (replaces)."
     )
+    custom: dict[str, Any] | None = Field(default=None, description=CUSTOM_IN)
 
 
 class AccountIn(AccountPatch):
@@ -216,10 +224,15 @@ class ContactOut(Schema):
     team_id: int | None
     created_at: datetime
     updated_at: datetime
+    custom: dict[str, Any] = Field(description=CUSTOM_OUT)
 
     @staticmethod
     def resolve_tags(obj: Any) -> list[str]:
         return _names(obj)
+
+    @staticmethod
+    def resolve_custom(obj: Any) -> dict[str, Any]:
+        return customfields.values_of(obj, "customers.contact")
 
 
 class ContactDetailOut(ContactOut, ReachOut):
@@ -283,6 +296,7 @@ class ContactPatch(Schema):
     accounts: list[MembershipIn] | None = Field(
         default=None, max_length=50, description="Accounts with a role each (replaces)."
     )
+    custom: dict[str, Any] | None = Field(default=None, description=CUSTOM_IN)
 
 
 class ContactIn(ContactPatch):
@@ -306,3 +320,20 @@ class ContactBulkIn(Schema):
 class ContactBulkOut(Schema):
     count: int
     items: list[ContactOut]
+
+
+# The OpenAPI document lists each record type's custom fields in these schemas' ``custom``.
+describe_record_schemas(
+    "customers.account",
+    name="Account",
+    out=(AccountOut, AccountDetailOut),
+    create=(AccountIn,),
+    update=(AccountPatch, AccountBulkItem),
+)
+describe_record_schemas(
+    "customers.contact",
+    name="Contact",
+    out=(ContactOut, ContactDetailOut),
+    create=(ContactIn,),
+    update=(ContactPatch, ContactBulkItem),
+)

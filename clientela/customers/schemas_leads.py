@@ -8,6 +8,9 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from clientela.platform import customfields
+from clientela.platform.api_customfields import CUSTOM_IN, CUSTOM_OUT, describe_record_schemas
+
 LeadSourceIn = Literal["web_form", "import", "campaign", "manual", "api", "referral"]
 LeadRatingIn = Literal["", "hot", "warm", "cold"]
 Channel = Literal["email", "sms", "phone", "post", "whatsapp"]
@@ -40,6 +43,11 @@ class LeadOut(Schema):
     team_id: int | None
     created_at: datetime
     updated_at: datetime
+    custom: dict[str, Any] = Field(description=CUSTOM_OUT)
+
+    @staticmethod
+    def resolve_custom(obj: Any) -> dict[str, Any]:
+        return customfields.values_of(obj, "customers.lead")
 
 
 class LeadFields(Schema):
@@ -60,6 +68,7 @@ class LeadFields(Schema):
     external_id: str | None = Field(default=None, max_length=100)
     owner_id: int | None = None
     team_id: int | None = None
+    custom: dict[str, Any] | None = Field(default=None, description=CUSTOM_IN)
 
 
 class LeadIn(LeadFields):
@@ -81,7 +90,8 @@ class ConvertAccount(Schema):
     mode: Literal["create", "link", "none"] = "create"
     id: int | None = Field(default=None, description="The account to link (mode=link)")
     values: dict[str, Any] = Field(
-        default_factory=dict, description="Overrides of the lead's data for a new account"
+        default_factory=dict,
+        description="Overrides of the lead's data for a new account (`custom` included)",
     )
 
 
@@ -89,7 +99,8 @@ class ConvertContact(Schema):
     mode: Literal["create", "link"] = "create"
     id: int | None = Field(default=None, description="The contact to link (mode=link)")
     values: dict[str, Any] = Field(
-        default_factory=dict, description="Overrides of the lead's data for a new contact"
+        default_factory=dict,
+        description="Overrides of the lead's data for a new contact (`custom` included)",
     )
 
 
@@ -131,6 +142,16 @@ class LeadBulkOut(Schema):
     created: int
     updated: int
     items: list[LeadOut]
+
+
+# The OpenAPI document lists the leads' custom fields in these schemas' ``custom``.
+describe_record_schemas(
+    "customers.lead",
+    name="Lead",
+    out=(LeadOut,),
+    create=(LeadIn,),
+    update=(LeadPatch, LeadBulkItem),
+)
 
 
 class ConsentIn(Schema):

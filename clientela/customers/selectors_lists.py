@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from clientela.customers.search_index import search
 from clientela.platform import permissions
-from clientela.platform.errors import ValidationFailed
+from clientela.platform.errors import NotFound, ValidationFailed
 from clientela.platform.listing import ListSpec, ListState, visibility_branches
 from clientela.platform.models import Tag, Team, User
 from clientela.platform.pagination import Page
@@ -107,6 +107,7 @@ def filter_options(actor: User) -> dict[str, Any]:
 
 
 REFERENCE_CHOICES = 10
+SEARCHED = ("customers.account", "customers.contact", "customers.lead")
 
 
 def _reference_model(target: str) -> type[Model]:
@@ -124,6 +125,8 @@ def reference_label(actor: User, target: str, pk: int) -> str:
 
 def reference_choices(actor: User, target: str, query: str) -> list[tuple[int, str]]:
     """Up to ten records the actor may see matching ``query``, for a filter's picker."""
+    if target not in SEARCHED:
+        raise NotFound()  # only these have a search index to pick from
     query = query.strip()[:100]
     if not query:
         return []

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from clientela.customers import selectors, services
@@ -24,10 +25,13 @@ from clientela.customers.forms import (
     PhoneFormSet,
     RecordForms,
 )
-from clientela.customers.models import Account, Contact
-from clientela.platform import audit, permissions
+from clientela.customers.lists import SPECS
+from clientela.customers.models import Account, Contact, Lead
+from clientela.platform import audit, customforms, permissions
+from clientela.platform.customfields import Definition
 from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.http import AuthedRequest
+from clientela.platform.listing import FilterKind
 from clientela.platform.selectors import record_history
 
 TABS = ("overview", "timeline", "history")
@@ -85,6 +89,37 @@ def _tab(request: AuthedRequest) -> str:
     return tab if tab in TABS else "overview"
 
 
+def _picker(kind: str) -> customforms.Picker:
+    """A lookup field that the kind's list filters on gets the list filter's record picker."""
+
+    def picker(item: Definition) -> str:
+        if item.target not in {spec.object_type for spec in SPECS.values()}:
+            return ""  # only the lists' record types can be searched for
+        filters = SPECS[kind].current().filters
+        if any(f.key == item.name and f.kind == FilterKind.REFERENCE for f in filters):
+            return reverse("customers:reference_choices", args=[kind, item.name])
+        return ""
+
+    return picker
+
+
+def custom_form(
+    request: AuthedRequest, kind: str, record: Account | Contact | Lead | None
+) -> customforms.CustomFieldsForm:
+    """The record type's custom fields, beside its form (accounts, contacts and leads)."""
+    return customforms.CustomFieldsForm(
+        request.POST if request.method == "POST" else None,
+        actor=request.user,
+        object_type=f"customers.{kind}",
+        record=record,
+        picker=_picker(kind),
+    )
+
+
+def custom_shown(request: AuthedRequest, kind: str, record: Any) -> customforms.Shown:
+    return customforms.shown(request.user, f"customers.{kind}", record)
+
+
 def _record_context(record: Account | Contact) -> dict[str, Any]:
     return {
         "emails": selectors.record_points(record, "email"),
@@ -103,6 +138,7 @@ def account_detail(request: AuthedRequest, account_id: int) -> HttpResponse:
         **_rights(request, "account"),
         **_record_context(account),
         **selectors.account_family(request.user, account),
+        "custom": custom_shown(request, "account", account),
     }
     if tab == "history":
         context["history"] = audit.for_display(record_history(request.user, account)[:200])
@@ -160,7 +196,8 @@ def _account_forms(request: AuthedRequest, account: Account | None) -> RecordFor
     if account is not None:
         initial["parent"] = account.parent_id
     main = AccountForm(data, initial=initial, parent_choices=choices)
-    return RecordForms(main, _posted(_shared_formsets(data, account), data))
+    custom = custom_form(request, "account", account)
+    return RecordForms(main, _posted(_shared_formsets(data, account), data), custom)
 
 
 def _may_write(request: AuthedRequest, kind: str, record: Account | Contact | None) -> None:
@@ -185,7 +222,12 @@ def account_form(request: AuthedRequest, account_id: int | None = None) -> HttpR
         else:
             messages.success(request, _("The account was saved."))
             return redirect("customers:account_detail", account_id=saved.pk)
-    context = {"form": forms.main, "formsets": forms.formsets, "account": account}
+    context = {
+        "form": forms.main,
+        "formsets": forms.formsets,
+        "custom_form": forms.custom,
+        "account": account,
+    }
     return render(request, "customers/account_form.html", context)
 
 
@@ -217,6 +259,7 @@ def contact_detail(request: AuthedRequest, contact_id: int) -> HttpResponse:
         "tab": tab,
         **_rights(request, "contact"),
         **_record_context(contact),
+        "custom": custom_shown(request, "contact", contact),
     }
     if tab == "history":
         context["history"] = audit.for_display(record_history(request.user, contact)[:200])
@@ -245,7 +288,7 @@ def _contact_forms(request: AuthedRequest, contact: Contact | None) -> RecordFor
         data, prefix="accounts", initial=rows, form_kwargs={"account_choices": choices}
     )
     main = ContactForm(data, initial=initial, account_choices=choices)
-    return RecordForms(main, _posted(formsets, data))
+    return RecordForms(main, _posted(formsets, data), custom_form(request, "contact", contact))
 
 
 def contact_form(request: AuthedRequest, contact_id: int | None = None) -> HttpResponse:
@@ -265,7 +308,12 @@ def contact_form(request: AuthedRequest, contact_id: int | None = None) -> HttpR
         else:
             messages.success(request, _("The contact was saved."))
             return redirect("customers:contact_detail", contact_id=saved.pk)
-    context = {"form": forms.main, "formsets": forms.formsets, "contact": contact}
+    context = {
+        "form": forms.main,
+        "formsets": forms.formsets,
+        "custom_form": forms.custom,
+        "contact": contact,
+    }
     return render(request, "customers/contact_form.html", context)
 
 

@@ -25,6 +25,7 @@ from clientela.customers.models import (
     SizeBand,
 )
 from clientela.customers.services import leads
+from clientela.customers.views import custom_form, custom_shown
 from clientela.platform import audit, permissions
 from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.forms import apply_errors
@@ -87,6 +88,7 @@ def lead_detail(request: AuthedRequest, lead_id: int) -> HttpResponse:
         "next_statuses": [(s, LeadStatus(s).label) for s in leads.allowed_statuses(lead)],
         "reasons": DisqualifyReason.choices,
         "convertible": (lead.status, LeadStatus.CONVERTED.value) in leads.LEAD_TRANSITIONS,
+        "custom": custom_shown(request, "lead", lead),
         **_rights(request),
     }
     if tab == "history":
@@ -102,18 +104,24 @@ def _save(request: AuthedRequest, lead: Lead | None, values: dict[str, Any]) -> 
 
 def lead_form(request: AuthedRequest, lead_id: int | None = None) -> HttpResponse:
     lead = selectors_leads.lead_get(request.user, lead_id) if lead_id else None
-    form_class = NotesForm if lead and lead.status == LeadStatus.CONVERTED else LeadForm
+    converted = lead is not None and lead.status == LeadStatus.CONVERTED
+    form_class = NotesForm if converted else LeadForm
     initial = {f: getattr(lead, f) for f in form_class.base_fields} if lead else {}
     form = form_class(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    custom = None if converted else custom_form(request, "lead", lead)  # notes only, then
+    valid = [form.is_valid(), custom is None or custom.is_valid()]
+    if request.method == "POST" and all(valid):
+        values = dict(form.cleaned_data)
         try:
-            lead = _save(request, lead, form.cleaned_data)
+            lead = _save(request, lead, values if custom is None else custom.put(values))
         except FORM_ERRORS as exc:
-            apply_errors(form, exc.errors, exc.message)
+            errors = exc.errors if custom is None else custom.apply(exc.errors)
+            apply_errors(form, errors, exc.message)
         else:
             messages.success(request, _("The lead was saved."))
             return redirect("customers:lead_detail", lead_id=lead.pk)
-    return render(request, "customers/lead_form.html", {"form": form, "lead": lead})
+    context = {"form": form, "custom_form": custom, "lead": lead}
+    return render(request, "customers/lead_form.html", context)
 
 
 def lead_delete(request: AuthedRequest, lead_id: int) -> HttpResponse:

@@ -249,7 +249,10 @@ def _filter_field(
 ) -> dict[str, Any]:
     """What the filter form needs for one filter: its inputs, current values and choices."""
     picker: dict[str, str] = {}
-    if item.kind == FilterKind.REFERENCE and item.target:
+    # The picker searches the target's records: only the lists' own record types have a search
+    # index (a custom field may link to any owned type; the others filter by id).
+    searchable = {spec.object_type for spec in SPECS.values()}
+    if item.kind == FilterKind.REFERENCE and item.target in searchable:
         picked = state.filters.get(item.key)
         label = selectors_lists.reference_label(actor, item.target, picked) if picked else ""
         picker = {

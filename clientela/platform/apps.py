@@ -49,9 +49,11 @@ class PlatformConfig(AppConfig):
         from clientela.platform import (
             customlists,
             listing,
+            outbox,
             tasks,  # noqa: F401  (declares periodic jobs)
         )
 
         listing.register_extension(customlists.extend)
+        outbox.connect()  # webhooks: record types and the subscription to every event
 
         post_migrate.connect(_sync_roles, sender=self)

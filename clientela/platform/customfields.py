@@ -159,6 +159,7 @@ class Definition:
 class _Local:
     version: str = ""
     checked: float = 0.0
+    generation: int = 0  # bumped by ``forget``: this process's own changes, seen at once
     by_type: dict[str, tuple[Definition, ...]] = field(default_factory=dict)
 
 
@@ -184,7 +185,7 @@ def version() -> str:
             _local.by_type.clear()
             _local.version = current
         _local.checked = now
-    return _local.version
+    return f"{_local.version}.{_local.generation}"
 
 
 def changed() -> None:
@@ -192,6 +193,7 @@ def changed() -> None:
     cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
     _local.by_type.clear()
     _local.checked = 0.0
+    _local.generation += 1
 
 
 def forget() -> None:
@@ -199,6 +201,7 @@ def forget() -> None:
     _local.by_type.clear()
     _local.version = ""
     _local.checked = 0.0
+    _local.generation += 1
 
 
 def snapshot() -> dict[str, tuple[Definition, ...]]:

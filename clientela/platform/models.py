@@ -6,6 +6,7 @@ rows below refer to them by key (``customers.account``).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -391,3 +392,122 @@ class CustomField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+# --- webhooks (docs/decisions/0006-webhooks.md) ----------------------------------------------
+
+
+class WebhookEndpoint(models.Model):
+    """An outside address that receives the events it asks for, signed with its secret.
+
+    The secret is kept as issued: signing needs it back (HMAC). Only its creation and rotation
+    show it; pages, the API and the audit log never do.
+    """
+
+    url = models.URLField(_("address"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    event_types = models.JSONField(_("events"), default=list)
+    is_active = models.BooleanField(_("active"), default=True)
+    secret = models.CharField(max_length=100)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("outbound webhook")
+        verbose_name_plural = _("outbound webhooks")
+
+    def __str__(self) -> str:
+        return self.description or self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RETRYING = "retrying", _("Retrying")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the outbox row, kept until it is delivered or given up.
+
+    ``next_attempt_at`` is when it is due (or, while an attempt runs, when that attempt's lease
+    ends); ``queued_at`` says a task was enqueued for it, so the sweep does not enqueue it twice.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(_("event"), max_length=120)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    response_body = models.TextField(_("response"), blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status__in=["pending", "retrying"]),
+            ),
+        ]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+class InboundHook(models.Model):
+    """An address outside systems post records to (``/hooks/in/<public_id>``).
+
+    ``kind`` names a handler an app registered (``platform.inbound``); records are created as
+    ``owner`` through that app's services, on the API channel.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("default owner"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    secret = models.CharField(max_length=100)
+    last_received_at = models.DateTimeField(_("last received"), null=True, blank=True)
+    received_count = models.PositiveIntegerField(_("records received"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("inbound webhook")
+        verbose_name_plural = _("inbound webhooks")
+
+    def __str__(self) -> str:
+        return self.description or self.public_id

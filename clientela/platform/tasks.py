@@ -44,3 +44,20 @@ def custom_field_index(field_id: int) -> str:
     from clientela.platform.services.customfields import index_sync
 
     return index_sync(field_id)
+
+
+@task()
+def deliver_webhook(delivery_id: str) -> str:
+    """Post one webhook delivery if it is still due (decision 0006)."""
+    from clientela.platform import outbox
+
+    return outbox.attempt(delivery_id)
+
+
+@periodic("platform.webhook-sweep", "* * * * *")
+@task()
+def sweep_webhooks() -> int:
+    """Enqueue the webhook deliveries that are due and not queued: the outbox's safety net."""
+    from clientela.platform import outbox
+
+    return outbox.sweep()

@@ -1,5 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
+from clientela.platform.views import configuration as configuration_views
+from clientela.platform.views import customfields as field_views
 from clientela.platform.views import settings as settings_views
 
 app_name = "settings"
@@ -17,4 +19,34 @@ urlpatterns = [
     path("roles/<int:role_id>/", settings_views.role_detail, name="role_detail"),
     path("roles/<int:role_id>/delete/", settings_views.role_delete, name="role_delete"),
     path("audit/", settings_views.audit_log, name="audit"),
+    path("webhooks/", include("clientela.platform.urls_webhooks")),
+    path("configuration/", configuration_views.configuration_page, name="configuration"),
+    path(
+        "configuration/download/",
+        configuration_views.configuration_download,
+        name="configuration_download",
+    ),
+    path(
+        "configuration/check/",
+        configuration_views.configuration_check,
+        name="configuration_check",
+    ),
+    path(
+        "configuration/install/",
+        configuration_views.configuration_install,
+        name="configuration_install",
+    ),
+    path("custom-fields/", field_views.field_list, name="customfield_list"),
+    path("custom-fields/new/", field_views.field_create, name="customfield_create"),
+    path("custom-fields/<int:field_id>/", field_views.field_edit, name="customfield_edit"),
+    path(
+        "custom-fields/<int:field_id>/type/",
+        field_views.field_change_type,
+        name="customfield_type",
+    ),
+    path(
+        "custom-fields/<int:field_id>/delete/",
+        field_views.field_delete,
+        name="customfield_delete",
+    ),
 ]

@@ -311,6 +311,10 @@ def _install_fields(actor: User, object_type: str, entries: Any, report: Install
             ) from None
 
 
+def display_name(document: dict[str, Any]) -> str:
+    return str(_translated(document.get("name")) or _("Configuration"))
+
+
 # --- the vertical templates shipped with Clientela ----------------------------------------------
 
 

@@ -346,18 +346,20 @@ def field_update(*, actor: User, pk: Any, values: dict[str, Any]) -> CustomField
         except (CustomField.DoesNotExist, ValueError, TypeError):
             raise NotFound() from None
         before = audit.snapshot(row)
-        errors = _clean(values, row.field_type)
+        given = set(values)
+        # checked as a whole: a change of one setting is judged with the others kept
+        merged = {**_settings(row), **values}
+        errors = _clean(merged, row.field_type)
+        if errors:
+            raise ValidationFailed(errors={k: v for k, v in errors.items() if k in given} or errors)
+        if "choices" in given and row.field_type in CHOICE_TYPES:
+            _refuse_dropped_choices(row, _dropped_choices(row, merged["choices"]))
+        was_filterable = row.filterable
+        for name in EDITABLE:
+            setattr(row, name, merged[name])
+        _clean_default(row, errors)
         if errors:
             raise ValidationFailed(errors=errors)
-        if "choices" in values and row.field_type in CHOICE_TYPES:
-            _refuse_dropped_choices(row, _dropped_choices(row, values["choices"]))
-        was_filterable = row.filterable
-        for name, value in values.items():
-            setattr(row, name, value)
-        if "default" in values:
-            _clean_default(row, errors)
-            if errors:
-                raise ValidationFailed(errors=errors)
         if row.filterable != was_filterable:
             row.index_state = "building" if Definition.of(row).indexed else "none"
         row.save()
@@ -368,6 +370,10 @@ def field_update(*, actor: User, pk: Any, values: dict[str, Any]) -> CustomField
         if row.filterable != was_filterable:
             _schedule_index(row.pk)
     return row
+
+
+def _settings(row: CustomField) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in (*EDITABLE, "target")}
 
 
 def field_usage(row: CustomField) -> int:
@@ -453,14 +459,18 @@ def field_change_type(
     entry = customfields.customizable(row.object_type)
     assert entry is not None
     values = {k: v for k, v in (values or {}).items() if k in (*EDITABLE, "target")}
+    values = {**_settings(row), **values}  # what is not given is kept, where the type uses it
     errors = _clean(values, field_type)
     if errors:
         raise ValidationFailed(errors=errors)
     new_row = CustomField(**{**_row_values(row), **values, "field_type": field_type})
-    if field_type == FieldType.LOOKUP and not new_row.target:
-        raise ValidationFailed(
-            errors={"target": [_("Choose the kind of record this field links to.")]}
-        )
+    if new_row.default is not None:
+        try:  # the default is converted like the stored values
+            new_row.default = customfields.clean_value(
+                Definition.of(new_row), _as_input(Definition.of(row), new_row.default)
+            )
+        except ValueError as exc:
+            raise ValidationFailed(errors={"default": [str(exc)]}) from None
     new = Definition.of(new_row)
     converted, failures = _convert_all(entry.model, row, new)
     if failures:

@@ -33,6 +33,24 @@ def index(request: AuthedRequest) -> HttpResponse:
         ),
         ("platform.team", "settings:team_list", _("Teams"), _("Groups that share records.")),
         ("platform.role", "settings:role_list", _("Roles"), _("What each role may see and do.")),
+        (
+            "platform.customfield",
+            "settings:customfield_list",
+            _("Custom fields"),
+            _("Fields your company adds to accounts, contacts, leads and activities."),
+        ),
+        (
+            "platform.customfield",
+            "settings:configuration",
+            _("Configuration"),
+            _("Download the configuration, or install one or a template for your market."),
+        ),
+        (
+            "platform.webhook",
+            "settings:webhook_list",
+            _("Webhooks"),
+            _("Send record changes to other systems, and receive leads and activities."),
+        ),
         ("platform.audit", "settings:audit", _("Audit log"), _("Every change, by whom and how.")),
     ]
     visible = [c for c in cards if permissions.can(user, c[0], "view")]
