@@ -6,7 +6,11 @@ e-mail). The import runs as the real command in a subprocess, twice: first into 
 (creates), then the same file again (every row matched by external id: the update path). Prints
 one JSON document with rows/s and the importer's peak memory.
 
-    .venv/bin/python bench/import_rate.py [--rows 100000]
+With ``--custom-fields`` the contacts first get three custom fields (decision 0005), each with
+its list index built as the task worker would: a choice, a whole number and a date, and the file
+three more columns, headed with the fields' labels (so the import maps them by itself).
+
+    .venv/bin/python bench/import_rate.py [--rows 100000] [--custom-fields]
     .venv/bin/python bench/import_rate.py --database-url postgres://postgres@127.0.0.1:5432/clientela_bench
 """
 
@@ -43,6 +47,30 @@ from harness import (
 
 HEADERS = ["ID", "Nome", "Sobrenome", "E-mail", "Celular", "CPF", "Empresa", "Cargo", "Cidade"]
 HEADERS += ["UF", "CEP"]
+SEGMENTS = [("gold", "Ouro"), ("silver", "Prata"), ("bronze", "Bronze")]
+# (key, label, type, extra definition values); the file's headers are the labels
+CUSTOM_FIELDS: list[tuple[str, str, str, dict[str, Any]]] = [
+    (
+        "segment",
+        "Segmento",
+        "choice",
+        {"choices": [{"value": v, "label": label} for v, label in SEGMENTS]},
+    ),
+    ("score", "Pontuação", "integer", {"min_value": 0, "max_value": 1000}),
+    ("client_since", "Cliente desde", "date", {}),
+]
+DEFINE_FIELDS = """
+import json, sys
+import django
+django.setup()
+from clientela.platform.models import User
+from clientela.platform.services.customfields import field_create, index_sync
+actor = User.objects.get(username="bench")
+for key, label, kind, extra in json.loads(sys.argv[1]):
+    values = {"object_type": "customers.contact", "key": key, "label": label, **extra}
+    row = field_create(actor=actor, values={**values, "field_type": kind})
+    print(key, index_sync(row.pk))  # what the task worker does after the commit
+"""
 DONE_RE = re.compile(
     r"done in (?P<seconds>[\d.]+) s: (?P<created>\d+) created, (?P<updated>\d+) updated, "
     r"(?P<skipped>\d+) skipped, (?P<flagged>\d+) flagged, (?P<rejected>\d+) rejected"
@@ -54,6 +82,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--database-url", help="PostgreSQL URL (the name must contain 'bench')")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--custom-fields",
+        action="store_true",
+        help="define 3 custom fields on contacts (choice, number, date) and fill them in the file",
+    )
     return parser.parse_args(argv)
 
 
@@ -82,21 +115,33 @@ def _row(fake: Any, rnd: random.Random, n: int, companies: list[str]) -> list[st
     ]
 
 
-def generate(path: Path, rows: int, seed: int) -> dict[str, int]:
+def _custom_cells(rnd: random.Random) -> list[str]:
+    """A segment (by its label), a score and a date (as typed in Brazil), each blank at times."""
+    segment = rnd.choice(SEGMENTS)[1] if rnd.random() < 0.9 else ""
+    score = str(rnd.randint(0, 1000)) if rnd.random() < 0.8 else ""
+    day = f"{rnd.randint(1, 28):02d}/{rnd.randint(1, 12):02d}/{rnd.randint(2000, 2026)}"
+    return [segment, score, day if rnd.random() < 0.7 else ""]
+
+
+def generate(path: Path, rows: int, seed: int, custom: bool = False) -> dict[str, int]:
     """Realistic rows; 2% broken on purpose, 3% repeating an earlier row's e-mail."""
     from faker import Faker
 
     fake = Faker("pt_BR")
     fake.seed_instance(seed)
     rnd = random.Random(seed)
+    custom_rnd = random.Random(seed + 1)  # the other columns stay as without custom fields
     companies = [fake.company() for _ in range(2000)]
     bad = duplicates = 0
+    headers = HEADERS + ([label for _key, label, _kind, _extra in CUSTOM_FIELDS] if custom else [])
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
-        writer.writerow(HEADERS)
+        writer.writerow(headers)
         recent: list[str] = []
         for n in range(1, rows + 1):
             row = _row(fake, rnd, n, companies)
+            if custom:
+                row += _custom_cells(custom_rnd)
             roll = rnd.random()
             if roll < 0.01:
                 row[3], bad = "not-an-email", bad + 1
@@ -166,10 +211,14 @@ def benchmark(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         pg_recreate(args.database_url, create=True)
     csv_path = data_dir / "contacts.csv"
     log(f"generating {args.rows:,} rows")
-    generated = generate(csv_path, args.rows, args.seed)
+    generated = generate(csv_path, args.rows, args.seed, args.custom_fields)
     run_step(clientela_cmd("migrate"), env, log_path)
     user = ["createuser", "bench", "--email", "bench@example.com", "--password", "Bench-12345!"]
     run_step(clientela_cmd(*user), env, log_path)
+    if args.custom_fields:
+        log("defining 3 custom fields on contacts, with their list indexes")
+        define = [sys.executable, "-c", DEFINE_FIELDS, json.dumps(CUSTOM_FIELDS)]
+        run_step(define, {**env, "DJANGO_SETTINGS_MODULE": "clientela.settings"}, log_path)
     log("first import (empty database)")
     first = run_import(env, csv_path, "skip", log_path)
     log("second import of the same file (every row matched: update)")
@@ -178,6 +227,9 @@ def benchmark(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         "benchmark": "import_rate",
         "database": database_info(args.database_url),
         "file": {**generated, "bytes": csv_path.stat().st_size},
+        "custom_fields": [{"key": key, "type": kind} for key, _label, kind, _extra in CUSTOM_FIELDS]
+        if args.custom_fields
+        else [],
         "first_import": first,
         "reimport_update": second,
         "target_rows_per_second": 10_000,

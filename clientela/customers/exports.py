@@ -3,6 +3,11 @@
 Spreadsheet cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return) get a leading apostrophe, so an exported file can never carry
 a formula injection into whoever opens it.
+
+Custom fields (decision 0005) export as the lists show them: a list's custom column renders its
+value (``listing.cell``); in a ``(path, label)`` column, ``cf_<key>`` names a custom field. The
+default columns (the API's export) end with every custom field, and a vCard carries each as an
+``X-CLIENTELA-<KEY>`` property.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import csv
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,14 +27,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from clientela.platform import permissions
+from clientela.platform import customfields, listing, permissions
 from clientela.platform.errors import ValidationFailed
+from clientela.platform.listing import Column
 from clientela.platform.models import User
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx", "vcf")
 CHUNK = 2000
-Columns = list[tuple[str, str]]
+Columns = Sequence[tuple[str, str] | Column]
+Reader = Callable[[Model], Any]
 
 DEFAULT_COLUMNS: dict[str, list[tuple[str, Any]]] = {
     "customers.contact": [
@@ -67,8 +74,10 @@ DEFAULT_COLUMNS: dict[str, list[tuple[str, Any]]] = {
 }
 
 
-def default_columns(object_type: str) -> Columns:
-    return [(path, str(label)) for path, label in DEFAULT_COLUMNS[object_type]]
+def default_columns(object_type: str) -> list[tuple[str, str]]:
+    """The columns of a full export: the built-in ones, then every custom field."""
+    custom = [(item.name, item.label) for item in customfields.definitions(object_type)]
+    return [(path, str(label)) for path, label in DEFAULT_COLUMNS[object_type]] + custom
 
 
 def neutralise(value: Any) -> str:
@@ -104,19 +113,60 @@ def resolve(record: Model, path: str) -> Any:
     return value
 
 
-def _rows(queryset: QuerySet[Any], columns: Columns) -> Iterator[list[str]]:
+def _custom_reader(item: customfields.Definition) -> Reader:
+    def read(record: Model) -> str:
+        stored = getattr(record, customfields.COLUMN, None) or {}
+        return customfields.display(item, stored.get(item.key))
+
+    return read
+
+
+def _reader(object_type: str, path: str, label: str) -> Reader:
+    """How a ``(path, label)`` column reads a record. ``cf_<key>`` is a custom field; so is a
+    column with no path (a list's custom column passed on as its path and label), found by its
+    label among the list's columns."""
+    if path.startswith(customfields.PREFIX):
+        item = customfields.definition(object_type, path.removeprefix(customfields.PREFIX))
+        if item is not None:
+            return _custom_reader(item)
+    if not path:
+        spec = listing.spec_for(object_type)
+        shown = [c for c in spec.columns if c.render and str(c.label) == label] if spec else []
+        if shown:
+            return _cell_reader(shown[0])
+    return lambda record: resolve(record, path)
+
+
+def _cell_reader(column: Column) -> Reader:
+    return lambda record: listing.cell(record, column)
+
+
+def _labelled(object_type: str, columns: Columns) -> list[tuple[str, Reader]]:
+    """Each column's heading and reader: a list's ``Column`` is read as the list shows it."""
+    result: list[tuple[str, Reader]] = []
+    for column in columns:
+        if isinstance(column, Column):
+            result.append((str(column.label), _cell_reader(column)))
+        else:
+            path, label = column
+            result.append((str(label), _reader(object_type, path, str(label))))
+    return result
+
+
+def _rows(queryset: QuerySet[Any], columns: list[tuple[str, Reader]]) -> Iterator[list[str]]:
+    readers = [read for _label, read in columns]
     for record in queryset.iterator(chunk_size=CHUNK):
-        yield [neutralise(resolve(record, path)) for path, _label in columns]
+        yield [neutralise(read(record)) for read in readers]
 
 
-def _xlsx_file(queryset: QuerySet[Any], columns: Columns) -> Any:
+def _xlsx_file(queryset: QuerySet[Any], columns: list[tuple[str, Reader]]) -> Any:
     """Written by openpyxl's write-only mode into a temporary file, never whole in memory."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append([neutralise(label) for _path, label in columns])
+    sheet.append([neutralise(label) for label, _read in columns])
     for row in _rows(queryset, columns):
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
@@ -134,14 +184,15 @@ def export_response(
         raise ValidationFailed(errors={"format": [_("Choose CSV, XLSX or vCard (contacts).")]})
     queryset = permissions.visible_to(actor, queryset)
     stem = f"{object_type.split('.')[-1]}s-{timezone.localdate().isoformat()}"
+    readers = _labelled(object_type, columns)
     if fmt == "csv":
         response: HttpResponseBase = StreamingHttpResponse(
-            csv_lines([label for _path, label in columns], _rows(queryset, columns)),
+            csv_lines([label for label, _read in readers], _rows(queryset, readers)),
             content_type="text/csv; charset=utf-8",
         )
     elif fmt == "xlsx":
         response = FileResponse(
-            _xlsx_file(queryset, columns),
+            _xlsx_file(queryset, readers),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
@@ -215,8 +266,22 @@ def vcard(contact: Any) -> str:
         lines.append(f"ADR;TYPE={address.kind}:;;{street};{city};{state};{code};{country}")
     if contact.updated_at:
         lines.append("REV:" + contact.updated_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ"))
+    lines += _custom_properties(contact)
     lines.append("END:VCARD")
     return "".join(_fold(line) for line in lines)
+
+
+def _custom_properties(contact: Any) -> list[str]:
+    """Each custom field with a value as a private property (RFC 6350 6.10, ``X-`` names:
+    letters, digits and "-"), its value as the lists show it."""
+    stored = getattr(contact, customfields.COLUMN, None) or {}
+    lines = []
+    for item in customfields.definitions("customers.contact"):
+        text = customfields.display(item, stored.get(item.key))
+        if text:
+            name = item.key.upper().replace("_", "-")
+            lines.append(f"X-CLIENTELA-{name}:{_escape(text)}")
+    return lines
 
 
 def vcards(queryset: QuerySet[Any]) -> Iterator[str]:

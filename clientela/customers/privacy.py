@@ -30,10 +30,11 @@ from clientela.customers.models import (
     ContactPoint,
     Lead,
 )
-from clientela.platform import audit
+from clientela.platform import audit, customfields
 from clientela.platform.models import AuditEntry
 
 REDACTED = "[erased]"
+CUSTOM_PREFIX = f"{customfields.COLUMN}."
 CONTACT_TYPE = "customers.contact"
 LEAD_TYPE = "customers.lead"
 
@@ -66,7 +67,8 @@ def providers() -> list[PersonalDataProvider]:
 
 
 def row(record: Model) -> dict[str, Any]:
-    """A record as plain JSON values: every concrete field, foreign keys as ids."""
+    """A record as plain JSON values: every concrete field, foreign keys as ids; custom fields
+    under ``custom_fields``, each with its label and its value as shown."""
     data: dict[str, Any] = {"id": record.pk}
     data.update(audit.snapshot(record))
     for name in ("created_at", "updated_at"):
@@ -74,7 +76,34 @@ def row(record: Model) -> dict[str, Any]:
         if isinstance(value, datetime):
             data[name] = value.isoformat()
     data.pop("search_text", None)
+    for key in [k for k in data if k.startswith(CUSTOM_PREFIX)]:
+        del data[key]  # in ``custom_fields``, labelled
+    stored = getattr(record, customfields.COLUMN, None)
+    if stored:
+        data["custom_fields"] = custom_values(record._meta.label_lower, stored)
     return data
+
+
+def custom_values(object_type: str, stored: dict[str, Any]) -> list[dict[str, Any]]:
+    """A record's custom values for a person to read, in form order: key, label, value and
+    the value as shown (a value whose field is gone, under its key)."""
+    found = []
+    for item in customfields.definitions(object_type):
+        if item.key in stored:
+            value = stored[item.key]
+            found.append(
+                {
+                    "key": item.key,
+                    "label": item.label,
+                    "value": customfields.api_value(item, value),
+                    "shown": customfields.display(item, value),
+                }
+            )
+    listed = {f["key"] for f in found}
+    for key, value in stored.items():
+        if key not in listed:
+            found.append({"key": key, "label": key, "value": value, "shown": str(value)})
+    return found
 
 
 def _contact(contact: Contact) -> Any:

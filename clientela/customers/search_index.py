@@ -38,10 +38,14 @@ import unicodedata
 from collections.abc import Callable, Collection
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import BooleanField, F, Func, IntegerField, Model, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import translation
 
+from clientela.platform import customfields
+from clientela.platform.models import FieldType
 from clientela.platform.pagination import Page
 from clientela.platform.permissions import Unindexed
 
@@ -148,11 +152,13 @@ def _company(record: Any) -> str:
     return str(name or "")
 
 
-def document(record: Any) -> str:
+def document(record: Any, object_type: str | None = None) -> str:
     """The ``search_text`` of an account, contact or lead (saved or not).
 
     For bulk inserts, set ``contact.account`` to the account object (not only ``account_id``),
-    or this reads the account's name with one query per contact.
+    or this reads the account's name with one query per contact. ``object_type`` names the
+    record type of a stand-in that is no model instance (the import's rows), for its custom
+    fields.
     """
     parts = [
         getattr(record, name, "") or ""
@@ -165,7 +171,32 @@ def document(record: Any) -> str:
     tax = digits(getattr(record, "tax_id", "") or "")
     if tax:
         numbers.append(tax)
-    return " ".join(filter(None, [text, email, *numbers]))
+    stored = getattr(record, "custom", None)
+    custom = custom_words(object_type or record._meta.label_lower, stored) if stored else ""
+    return " ".join(filter(None, [text, email, *numbers, custom]))
+
+
+def custom_words(object_type: str, stored: dict[str, Any]) -> str:
+    """The words of the record's searchable custom fields (``searchable=True``), as they are
+    shown (a choice's label, a date as the site writes it), phones and e-mails as the built-in
+    ones. Shown in the site's language, so the document does not depend on who saved it."""
+    found = [
+        (item, value)
+        for item in customfields.definitions(object_type)
+        if item.searchable and (value := stored.get(item.key)) not in (None, "", [])
+    ]
+    if not found:
+        return ""
+    tokens: list[str] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for item, value in found:
+            if item.field_type == FieldType.PHONE:
+                tokens += phone_tokens(str(value))
+            elif item.field_type == FieldType.EMAIL:
+                tokens += [*words(str(value)), "".join(words(str(value)))]
+            else:
+                tokens += words(customfields.display(item, value))
+    return " ".join(tokens)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -481,3 +512,10 @@ def refresh(queryset: QuerySet[Any], batch_size: int = 2000) -> int:
     if pending:
         changed += model.objects.bulk_update(pending, ["search_text"])
     return changed
+
+
+def refresh_custom_field(model: type[Model], key: str) -> int:
+    """Rebuild the documents of the records that hold a value for custom field ``key``: after
+    its ``searchable`` flag changed, or its values were rewritten in bulk (a type change, a
+    deletion), which ``save()`` did not see. Reads each such record once."""
+    return refresh(model._default_manager.filter(custom__has_key=key))

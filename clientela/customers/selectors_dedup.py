@@ -1,4 +1,5 @@
-"""Reads for the duplicates pages and API: pairs and merges the actor may see, names in bulk."""
+"""Reads for the duplicates pages and API: pairs and merges the actor may see, names in bulk,
+and the custom fields a merge screen offers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 
 from clientela.customers.models import Account, Contact, DuplicateCandidate, MergeRecord
+from clientela.platform import customfields
 from clientela.platform.errors import NotFound
 from clientela.platform.models import User
 from clientela.platform.permissions import can, visible_to
@@ -93,3 +95,32 @@ def record_labels(merges: list[MergeRecord]) -> dict[tuple[str, int], str]:
         name = snap.get("name") or f"{snap.get('first_name', '')} {snap.get('last_name', '')}"
         labels.setdefault((m.object_type, m.merged_id), name.strip() or f"#{m.merged_id}")
     return labels
+
+
+@dataclass(frozen=True)
+class MergeField:
+    """A custom field on the merge screen: chosen like a built-in field, by ``name``."""
+
+    name: str  # the merge choice's key, ``custom.<key>``
+    label: str
+    left: Any  # the stored values, compared to know whether there is a choice to make
+    right: Any
+    left_shown: str  # as people read them
+    right_shown: str
+
+
+def custom_merge_fields(object_type: str, left: Model, right: Model) -> list[MergeField]:
+    """The record type's custom fields with both records' values, in form order."""
+    mine = getattr(left, customfields.COLUMN, None) or {}
+    theirs = getattr(right, customfields.COLUMN, None) or {}
+    return [
+        MergeField(
+            f"{customfields.COLUMN}.{item.key}",
+            item.label,
+            mine.get(item.key),
+            theirs.get(item.key),
+            customfields.display(item, mine.get(item.key)),
+            customfields.display(item, theirs.get(item.key)),
+        )
+        for item in customfields.definitions(object_type)
+    ]

@@ -94,6 +94,7 @@ def import_mapping(request: AuthedRequest, job_id: int) -> HttpResponse:
     context = {
         "job": job,
         "spec": spec,
+        "custom_fields": spec.custom_fields(),  # offered as targets too, by their labels
         "rows": _mapping_rows(job, mapping),
         "policy": policy,
         "policies": DuplicatePolicy.choices,

@@ -21,11 +21,19 @@ from clientela.customers import search_index
 from clientela.customers.imports.inserting import column_plan
 from clientela.customers.imports.matching import Matcher, Wanted, row_keys, wanted_keys
 from clientela.customers.imports.reading import numbered_rows
-from clientela.customers.imports.specs import CleanRow, ImportSpec
+from clientela.customers.imports.specs import (
+    CUSTOM,
+    CleanRow,
+    ImportSpec,
+    created_values,
+    missing_required,
+)
 from clientela.customers.imports.writing import Writer, row_params
 from clientela.customers.models import Address, Contact, ImportJob, ImportRowError
+from clientela.platform import customfields, registry
 from clientela.platform.errors import ValidationFailed
-from clientela.platform.models import User
+from clientela.platform.models import FieldType, User
+from clientela.platform.permissions import visible_to
 
 RAW_CELL_LIMIT = 500
 Hook = Callable[[ImportJob, int], None]
@@ -63,6 +71,12 @@ def raw_values(columns: list[tuple[int, str]], width: int, cells: list[str]) -> 
     return {key: cells[i].strip() for i, key in columns if i < len(cells) and cells[i]}
 
 
+def custom_cells(columns: list[tuple[int, str]], cells: list[str]) -> dict[str, str]:
+    """The row's non-blank cells of custom fields, by the field's key."""
+    found = {key: cells[i].strip() for i, key in columns if i < len(cells)}
+    return {key: value for key, value in found.items() if value}
+
+
 def clean_cells(
     spec: ImportSpec,
     actor: User | None,
@@ -73,12 +87,16 @@ def clean_cells(
     """Valid rows, with their match keys and search document, and the others' errors.
 
     Reads no database (an import's columns never name an account, a parent or a membership,
-    the only fields whose cleaning looks records up), so it can run in another process.
+    the only fields whose cleaning looks records up; custom links are checked per batch by
+    ``refuse_hidden_links``), so it can run in another process.
     """
     cleaned, rejected = [], []
+    plain = [(i, key) for i, key in columns if not key.startswith(CUSTOM)]
+    custom = [(i, key.removeprefix(CUSTOM)) for i, key in columns if key.startswith(CUSTOM)]
     for number, cells in rows:
         try:
-            row = spec.clean(actor, raw_values(columns, width, cells))
+            given = custom_cells(custom, cells) if custom else {}
+            row = spec.clean(actor, raw_values(plain, width, cells), given)
         except ValidationFailed as exc:
             rejected.append((number, {k: [str(m) for m in v] for k, v in exc.errors.items()}))
         else:
@@ -92,7 +110,11 @@ def clean_cells(
 
 
 def clean_cells_of(
-    slug: str, columns: list[tuple[int, str]], width: int, rows: list[tuple[int, list[str]]]
+    slug: str,
+    columns: list[tuple[int, str]],
+    width: int,
+    rows: list[tuple[int, list[str]]],
+    fields: dict[str, Any] | None = None,
 ) -> tuple[list[Any], Rejected, Wanted]:
     """``clean_cells`` by the record type's name, for a helper process (which has no actor),
     with the keys the rows will be matched by.
@@ -102,6 +124,8 @@ def clean_cells_of(
     """
     from clientela.customers.imports.specs import spec_for
 
+    if fields is not None:
+        customfields.use_snapshot(fields)  # custom fields' definitions: no database here
     spec = spec_for(slug)
     cleaned, rejected = clean_cells(spec, None, columns, width, rows)
     packed = [
@@ -116,7 +140,12 @@ _reading: dict[Source, Generator[tuple[int, list[str]]]] = {}
 
 
 def read_and_clean(
-    slug: str, columns: list[tuple[int, str]], width: int, source: Source, size: int
+    slug: str,
+    columns: list[tuple[int, str]],
+    width: int,
+    source: Source,
+    size: int,
+    fields: dict[str, Any] | None = None,
 ) -> tuple[list[tuple[int, list[str]]], list[Any], Rejected, Wanted]:
     """In a helper process: the next ``size`` rows of ``source`` and ``clean_cells_of`` them.
 
@@ -136,7 +165,7 @@ def read_and_clean(
     if not batch:
         _reading.pop(source).close()
         return batch, [], [], {}
-    return (batch, *clean_cells_of(slug, columns, width, batch))
+    return (batch, *clean_cells_of(slug, columns, width, batch, fields))
 
 
 Cleaned = tuple[list[tuple[int, CleanRow]], Rejected, Wanted | None]
@@ -156,10 +185,11 @@ def row_document(spec: ImportSpec, row: CleanRow) -> str:
     The document reads attributes only, so a namespace of the row's values stands in for the
     record: building two model instances a row cost more than the rest of the cleaning.
     """
-    fields = {k: v for k, v in row.values.items() if k not in ("owner", "team")}
+    values = created_values(spec.object_type, row.values)
+    fields = {k: v for k, v in values.items() if k not in ("owner", "team")}
     if spec.model is Contact:
         fields["company"] = row.company
-    return search_index.document(SimpleNamespace(**fields))
+    return search_index.document(SimpleNamespace(**fields), spec.object_type)
 
 
 def clean_rows(
@@ -170,6 +200,39 @@ def clean_rows(
     for number, row in cleaned:
         row.cells = cells_of(rows, number)
     return cleaned
+
+
+def refuse_hidden_links(
+    ctx: RunContext, rows: list[tuple[int, CleanRow]], tally: Tally
+) -> list[tuple[int, CleanRow]]:
+    """Rows whose custom links (lookup fields) point at records the actor may see; the others
+    are rejected as the services refuse them, "Unknown record.". One query a lookup field a
+    batch, here in the importing process (a helper has no database)."""
+    links = [
+        item
+        for item in customfields.definitions(ctx.spec.object_type)
+        if item.field_type == FieldType.LOOKUP
+    ]
+    refused: dict[int, dict[str, list[str]]] = {}
+    for item in links:
+        wanted = {
+            value
+            for _n, row in rows
+            if (value := (row.values.get(customfields.COLUMN) or {}).get(item.key)) is not None
+        }
+        if not wanted:
+            continue
+        records = registry.get(item.target).model._default_manager.filter(pk__in=wanted)
+        seen = set(visible_to(ctx.actor, records).values_list("pk", flat=True))
+        for number, row in rows:
+            if (row.values.get(customfields.COLUMN) or {}).get(item.key) not in (None, *seen):
+                refused.setdefault(number, {})[f"{CUSTOM}{item.key}"] = [_("Unknown record.")]
+    if not refused:
+        return rows
+    for number, row in rows:
+        if number in refused:
+            tally.rejected.append(rejection(ctx.job, number, row.cells, refused[number]))
+    return [(number, row) for number, row in rows if number not in refused]
 
 
 def cells_of(rows: list[tuple[int, list[str]]], number: int) -> list[str]:
@@ -204,6 +267,7 @@ def decide(
     matcher = Matcher(ctx.spec, ctx.actor, (row for _n, row in rows), wanted)
     writer = Writer(ctx)
     policy = ctx.job.duplicate_policy
+    object_type = ctx.spec.object_type
     for number, row in rows:
         external_id = row.values.get("external_id") or ""
         if external_id in matcher.hidden_external_ids:
@@ -211,13 +275,20 @@ def decide(
             tally.rejected.append(rejection(ctx.job, number, row.cells, {"external_id": [message]}))
             continue
         target, kind = matcher.find(row)
-        if target is None:
-            matcher.remember(row, writer.add(number, row))
-        elif policy == "update" or (kind == "external_id" and policy == "flag"):
+        if target is not None and (
+            policy == "update" or (kind == "external_id" and policy == "flag")
+        ):
             writer.update(number, target, row)
             matcher.remember(row, target)
-        elif policy == "skip":
+            continue
+        if target is not None and policy == "skip":
             tally.skipped += 1
+            continue
+        missing = missing_required(object_type, row.values)  # only a new record needs them
+        if missing:
+            tally.rejected.append(rejection(ctx.job, number, row.cells, missing))
+        elif target is None:
+            matcher.remember(row, writer.add(number, row))
         else:
             row.values["external_id"] = external_id
             new = writer.add(number, row)
@@ -243,6 +314,7 @@ def run_batch(
             tally.rejected += rejections(ctx.job, rows, rejected)
             for number, row in good:
                 row.cells = cells_of(rows, number)
+        good = refuse_hidden_links(ctx, good, tally)
         writer = decide(ctx, good, tally, wanted)
         writer.write(tally)
         ImportRowError.objects.bulk_create(tally.rejected)

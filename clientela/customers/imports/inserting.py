@@ -173,11 +173,13 @@ def insert_rows(records: Sequence[models.Model], *, returning: bool = True) -> N
         record._state.adding = False
 
 
-# Column kinds sent as one typed array each on PostgreSQL (see ``_unnest_types``).
+# Column kinds sent as one typed array each on PostgreSQL (see ``_unnest_types``). JSON goes as
+# ``jsonb[]`` of the values ``JSONField`` adapts (psycopg's ``Jsonb``): without it, the custom
+# fields' column (decision 0005) sent every contact insert back to a placeholder per value.
 UNNEST_KINDS = frozenset((
     "CharField", "TextField", "EmailField", "SlugField", "URLField", "BooleanField",
     "DateField", "DateTimeField", "ForeignKey", "IntegerField", "BigIntegerField",
-    "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+    "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "JSONField",
 ))  # fmt: skip
 
 

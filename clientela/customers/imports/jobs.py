@@ -28,13 +28,14 @@ from clientela.customers.imports.batch import (
     Tally,
     clean_rows,
     read_and_clean,
+    refuse_hidden_links,
     unpack,
 )
 from clientela.customers.imports.batch import run_batch as _run_batch
 from clientela.customers.imports.reading import FileRejected, inspect, numbered_rows
 from clientela.customers.imports.specs import ImportSpec, spec_for
 from clientela.customers.models import DuplicatePolicy, ImportJob, ImportRowError
-from clientela.platform import permissions, processes
+from clientela.platform import customfields, permissions, processes
 from clientela.platform.errors import Conflict, NotFound, ValidationFailed
 from clientela.platform.models import User
 
@@ -215,7 +216,7 @@ def import_preview(*, actor: User, job_id: Any, sample: int = 200) -> dict[str, 
     ctx = _context(actor, job)
     rows = list(islice(_rows(job, 0), sample))
     tally = Tally()
-    clean_rows(ctx, rows, tally)
+    refuse_hidden_links(ctx, clean_rows(ctx, rows, tally), tally)
     spec = ctx.spec
     errors = {
         e.row_number: {spec.label_of(k): v for k, v in e.errors.items()} for e in tally.rejected
@@ -309,13 +310,16 @@ def _cleaned_batches(
         if not first:
             return
         rest = (path, file_format, encoding, delimiter, start + len(first))
-        pending = deque(helper.submit(read_and_clean, *args, rest, size) for _n in range(AHEAD))
+        fields = customfields.snapshot()
+        pending = deque(
+            helper.submit(read_and_clean, *args, rest, size, fields) for _n in range(AHEAD)
+        )
         yield first, None
         while True:
             batch, cleaned, rejected, wanted = pending.popleft().result()
             if not batch:
                 return
-            pending.append(helper.submit(read_and_clean, *args, rest, size))
+            pending.append(helper.submit(read_and_clean, *args, rest, size, fields))
             yield batch, unpack(cleaned, rejected, wanted)
 
 

@@ -1,12 +1,13 @@
-"""Which column feeds which field: guessed from common English and Portuguese headers, or the
-mapping a user chose last time for the same set of headers (``ImportMapping``)."""
+"""Which column feeds which field: guessed from common English and Portuguese headers (and from
+the custom fields' labels and keys), or the mapping a user chose last time for the same set of
+headers (``ImportMapping``)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 
-from clientela.customers.imports.specs import ImportSpec
+from clientela.customers.imports.specs import CUSTOM, ImportSpec
 from clientela.customers.models import ImportMapping
 from clientela.customers.search_index import fold
 
@@ -49,13 +50,30 @@ def header_signature(headers: list[str]) -> str:
     return hashlib.sha256("\x1f".join(folded).encode()).hexdigest()
 
 
+def _custom_headers(spec: ImportSpec) -> dict[str, str]:
+    """Folded label and key of each custom field → its target (``custom.<key>``); a label
+    wins over another field's key."""
+    found: dict[str, str] = {}
+    fields = spec.custom_fields()
+    for field in fields:
+        found.setdefault(fold_header(field.key.removeprefix(CUSTOM)), field.key)
+    for field in fields:
+        found[fold_header(str(field.label))] = field.key
+    return found
+
+
 def guess_mapping(spec: ImportSpec, headers: list[str]) -> dict[str, str]:
-    """``{column index as text: field key}`` for every header the aliases recognise."""
+    """``{column index as text: field key}`` for every header the aliases recognise.
+
+    A header that is a built-in field's key names it; then a custom field's label or key
+    (case, accents and punctuation aside) names that field; then the aliases guess.
+    """
     keys = set(spec.field_keys())
+    custom = _custom_headers(spec)
     mapping: dict[str, str] = {}
     for index, header in enumerate(headers):
         folded = fold_header(header)
-        key = folded if folded in keys else _LOOKUP.get(folded)
+        key = folded if folded in keys else custom.get(folded) or _LOOKUP.get(folded)
         if key == "name" and "name" not in keys and "full_name" in keys:
             key = "full_name"
         if key == "full_name" and "full_name" not in keys and "name" in keys:

@@ -4,7 +4,8 @@ A re-import matches nearly every row to its record and changes few of them. The 
 values are read as plain tuples and compared with the rows; only the records a row changes are
 loaded as model instances, changed, and written with one prepared UPDATE each. The row's
 company becomes the contact's account (and a membership), and its address changes the
-record's first address in place, or is added when the record has none.
+record's first address in place, or is added when the record has none. Its custom values are
+merged into the record's: fields the file does not fill keep theirs.
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from clientela.customers.imports.inserting import update_rows
 from clientela.customers.imports.specs import CleanRow
 from clientela.customers.models import Account, Address, Contact
+from clientela.platform import customfields
 
 if TYPE_CHECKING:
     from clientela.customers.imports.batch import Tally
     from clientela.customers.imports.writing import Writer
 
 ADDRESS_FIELDS = ["street", "complement", "district", "city", "state", "postal_code", "country"]
+CUSTOM = customfields.COLUMN
 
 
 def write_updates(writer: Writer, tally: Tally) -> None:
@@ -51,7 +53,7 @@ def _usable(writer: Writer, rows: list[tuple[int, CleanRow]], tally: Tally) -> l
     usable = []
     for number, row in rows:
         if writer.model is Contact and row.company and row.company not in writer.known:
-            message = _("No account has this name and you may not create accounts.")
+            message = writer.company_refusal()
             tally.rejected.append(
                 rejection(writer.ctx.job, number, row.cells, {"company": [message]})
             )
@@ -80,16 +82,33 @@ def _differs(
                 continue
             if name == "external_id" and stored.get("external_id"):
                 continue
-            if stored[name] != value:
+            if name == CUSTOM:
+                if _custom_differs(stored[name], value):
+                    return True
+            elif stored[name] != value:
                 return True
-        if row.company and writer.known[row.company].pk != stored["account_id"]:
+        if _parts_differ(writer, stored, row, address):
             return True
-        if row.address:
-            if address is None:
-                return True
-            if any(v and k in ADDRESS_FIELDS and address[k] != v for k, v in row.address.items()):
-                return True
     return False
+
+
+def _custom_differs(current: dict[str, Any] | None, values: dict[str, Any]) -> bool:
+    """Whether the row's custom values change the stored ones (the others are kept)."""
+    current = current or {}
+    return any(current.get(k) != v for k, v in values.items())
+
+
+def _parts_differ(
+    writer: Writer, stored: dict[str, Any], row: CleanRow, address: dict[str, Any] | None
+) -> bool:
+    """Whether the row's company or address changes the record."""
+    if row.company and writer.known[row.company].pk != stored["account_id"]:
+        return True
+    if not row.address:
+        return False
+    if address is None:
+        return True
+    return any(v and k in ADDRESS_FIELDS and address[k] != v for k, v in row.address.items())
 
 
 def _write(
@@ -123,26 +142,44 @@ def _write(
         record.search_text = writer.search_text(record)  # type: ignore[attr-defined]
         record.updated_at = now  # type: ignore[attr-defined]
         writer.changed[pk] = changes
-        fields.update(k for k in changes if not k.startswith("address."))
+        fields.update(_column(k) for k in changes if not k.startswith("address."))
         changed.append(record)
         tally.updated += len(rows)
     update_rows(changed, sorted(fields))
     update_rows(moved, ADDRESS_FIELDS)
 
 
+def _column(change: str) -> str:
+    """The column a change names: ``custom.tier`` is in ``custom``."""
+    return CUSTOM if change.startswith(f"{CUSTOM}.") else change
+
+
 def apply(record: Model, row: CleanRow) -> dict[str, list[Any]]:
-    """The row's non-empty values win; an external id already set is kept. Returns the changes."""
+    """The row's non-empty values win; an external id already set is kept. Returns the changes
+    (a custom field's as ``custom.<key>``, as the services' audit names it)."""
     changes: dict[str, list[Any]] = {}
     for name, value in row.values.items():
         if value in ("", None) or name in ("owner", "team"):
             continue
         if name == "external_id" and record.__dict__.get("external_id"):
             continue
+        if name == CUSTOM:
+            _apply_custom(record, value, changes)
+            continue
         old = getattr(record, name)
         if old != value:
             changes[name] = [old, value]
             setattr(record, name, value)
     return changes
+
+
+def _apply_custom(record: Model, values: dict[str, Any], changes: dict[str, list[Any]]) -> None:
+    current = getattr(record, CUSTOM) or {}
+    changed = {k: v for k, v in values.items() if current.get(k) != v}
+    if changed:
+        for key, value in changed.items():
+            changes[f"{CUSTOM}.{key}"] = [current.get(key), value]
+        setattr(record, CUSTOM, {**current, **changed})
 
 
 def _move(writer: Writer, record: Model, account: Account, changes: dict[str, list[Any]]) -> None:

@@ -16,7 +16,13 @@ from clientela.customers.imports.inserting import (
     insert_rows,
     record_params,
 )
-from clientela.customers.imports.specs import CleanRow, ImportSpec
+from clientela.customers.imports.specs import (
+    ACCOUNTS,
+    CleanRow,
+    ImportSpec,
+    created_values,
+    missing_required,
+)
 from clientela.customers.imports.updating import apply, write_updates
 from clientela.customers.models import (
     Account,
@@ -25,18 +31,22 @@ from clientela.customers.models import (
     Contact,
     DuplicateCandidate,
 )
-from clientela.platform import audit, events
+from clientela.platform import audit, customfields, events
 from clientela.platform.context import use_channel
 from clientela.platform.permissions import visible_to
 
 if TYPE_CHECKING:
     from clientela.customers.imports.batch import RunContext, Tally
 
+ACCOUNT_TYPE = "customers.account"
+
 
 def row_params(spec: ImportSpec, row: CleanRow) -> list[Any]:
     """The insert parameters of the record the row would create, but for the columns the
-    writer sets (owner, team, times, and a contact's account). Reads no database."""
-    values = {k: v for k, v in row.values.items() if k not in ("owner", "team")}
+    writer sets (owner, team, times, and a contact's account). Reads no database; custom
+    values go as the JSON the database stores (text on SQLite, jsonb on PostgreSQL)."""
+    values = created_values(spec.object_type, row.values)
+    values = {k: v for k, v in values.items() if k not in ("owner", "team")}
     return column_plan(spec.model).row({**spec.defaults, **values, "search_text": row.document})
 
 
@@ -82,6 +92,12 @@ class Writer:
             for name in ("owner_id", "team_id", "created_at", "updated_at")
         ]
         self.account_column = plan.index.get("account_id")
+        # An account made for a company takes the accounts' custom defaults; a required custom
+        # field with no default cannot be filled from a contact's row, so none is made then.
+        self.account_custom = created_values(ACCOUNT_TYPE, {}).get(customfields.COLUMN)
+        self.account_needs = [
+            key.removeprefix("custom.") for key in missing_required(ACCOUNT_TYPE, {})
+        ]
 
     def add(self, number: int, row: CleanRow) -> NewRecord:
         new = NewRecord(number, row)
@@ -96,7 +112,8 @@ class Writer:
             return
         # A record this batch creates: merge the row into it, as a model instance from now on.
         if target.record is None:
-            values = {k: v for k, v in target.row.values.items() if k not in ("owner", "team")}
+            values = created_values(self.ctx.spec.object_type, target.row.values)
+            values = {k: v for k, v in values.items() if k not in ("owner", "team")}
             target.record = self.build(values)
             target.params = None
         apply(target.record, row)
@@ -145,7 +162,7 @@ class Writer:
         for account in found.order_by("pk").only("pk", "name"):
             known.setdefault(account.name, account)
         missing = sorted(names - set(known))
-        if missing and self.ctx.may_create_accounts:
+        if missing and self.ctx.may_create_accounts and not self.account_needs:
             created = [self._account(name) for name in missing]
             insert_rows(created)
             self.created_accounts = [int(a.pk) for a in created]
@@ -159,6 +176,7 @@ class Writer:
             team_id=self.ctx.team_id,
             created_at=self.now,
             updated_at=self.now,
+            custom=dict(self.account_custom) if self.account_custom else None,
         )
         account.search_text = _search_text(self.ctx, account, fields=("name",))
         return account
@@ -166,7 +184,7 @@ class Writer:
     def _attach(self, companies: list[NewRecord], known: dict[str, Account], tally: Tally) -> None:
         from clientela.customers.imports.batch import rejection
 
-        refused = _("No account has this name and you may not create accounts.")
+        refused = self.company_refusal()
         dropped: set[int] = set()
         for new in companies:
             account = known.get(new.row.company)
@@ -182,6 +200,16 @@ class Writer:
                 new.params[self.account_column] = account.pk
         if dropped:
             self.new = [new for new in self.new if id(new) not in dropped]
+
+    def company_refusal(self) -> str:
+        """Why a row's company, which names no visible account, cannot become one."""
+        if self.ctx.may_create_accounts and self.account_needs:
+            labels = ", ".join(ACCOUNTS.label_of(f"custom.{key}") for key in self.account_needs)
+            return _(
+                "No account has this name, and a new account needs values this file cannot "
+                "give: %(fields)s."
+            ) % {"fields": labels}
+        return _("No account has this name and you may not create accounts.")
 
     def search_text(self, record: Model) -> str:
         return _search_text(self.ctx, record)

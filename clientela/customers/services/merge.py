@@ -1,6 +1,7 @@
 """Merging two contacts (or two accounts) into one, and undoing it.
 
-The survivor keeps its id and takes, field by field, its own value or the merged record's;
+The survivor keeps its id and takes, field by field, its own value or the merged record's (a
+custom field is chosen as ``custom.<key>``, like a built-in one);
 everything that pointed at the merged record is re-linked by the registered relinkers
 (``clientela.customers.merge``); the merged record is deleted. A ``MergeRecord`` keeps the
 merged row as it was, the survivor's fields before, and each relinker's note, so undo brings
@@ -18,11 +19,12 @@ from django.utils.translation import gettext as _
 
 from clientela.customers import merge
 from clientela.customers.models import Account, Contact, ContactPoint, MergeRecord
-from clientela.platform import audit, events, permissions
+from clientela.platform import audit, customfields, events, permissions
 from clientela.platform.errors import Conflict, NotFound, ValidationFailed
 from clientela.platform.models import Tag, User
 
 SURVIVOR, MERGED = "survivor", "merged"
+CUSTOM = customfields.COLUMN
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,35 @@ def _attname(kind: MergeKind, name: str) -> str:
 
 
 def _empty(value: Any) -> bool:
-    return value is None or value == ""
+    return value is None or value == "" or value == []
+
+
+def custom_choices(kind: MergeKind) -> list[str]:
+    """The custom fields a merge chooses like built-in ones, as ``custom.<key>``."""
+    return [f"{CUSTOM}.{item.key}" for item in customfields.definitions(kind.object_type)]
+
+
+def _side(choices: dict[str, str], name: str, mine: Any, theirs: Any) -> str:
+    """The side chosen for a field; by default the survivor's value unless it is blank."""
+    return choices.get(name) or (MERGED if _empty(mine) and not _empty(theirs) else SURVIVOR)
+
+
+def _custom_values(
+    kind: MergeKind, survivor: models.Model, merged: models.Model, choices: dict[str, str]
+) -> dict[str, Any] | None:
+    """The survivor's custom values: each field from the chosen side; values of fields that
+    no longer exist stay as they were."""
+    mine = getattr(survivor, CUSTOM) or {}
+    theirs = getattr(merged, CUSTOM) or {}
+    result = dict(mine)
+    for name in custom_choices(kind):
+        key = name.removeprefix(f"{CUSTOM}.")
+        if _side(choices, name, mine.get(key), theirs.get(key)) == MERGED:
+            if theirs.get(key) is None:
+                result.pop(key, None)
+            else:
+                result[key] = theirs[key]
+    return result or None
 
 
 def chosen_values(
@@ -69,8 +99,9 @@ def chosen_values(
 ) -> dict[str, Any]:
     """The survivor's new column values: the choice per field, else its own unless blank."""
     errors: dict[str, list[str]] = {}
+    allowed = {*kind.fields, *custom_choices(kind)}
     for name, side in choices.items():
-        if name not in kind.fields:
+        if name not in allowed:
             errors[name] = [_("This field cannot be chosen in a merge.")]
         elif side not in (SURVIVOR, MERGED):
             errors[name] = [_("Choose the survivor's or the merged record's value.")]
@@ -80,8 +111,16 @@ def chosen_values(
     for name in kind.fields:
         column = _attname(kind, name)
         mine, theirs = getattr(survivor, column), getattr(merged, column)
-        side = choices.get(name) or (MERGED if _empty(mine) and not _empty(theirs) else SURVIVOR)
-        values[column] = theirs if side == MERGED else mine
+        values[column] = theirs if _side(choices, name, mine, theirs) == MERGED else mine
+    values[CUSTOM] = _custom_values(kind, survivor, merged, choices)
+    return values
+
+
+def _audited(dumped: dict[str, Any]) -> dict[str, Any]:
+    """A dumped row as the audit compares it: each custom field under ``custom.<key>``."""
+    custom = dumped.get(CUSTOM) or {}
+    values = {k: v for k, v in dumped.items() if k != CUSTOM}
+    values.update({f"{CUSTOM}.{k}": v for k, v in custom.items()})
     return values
 
 
@@ -205,7 +244,7 @@ def _merge(
         survivor, merged = locked[survivor.pk], locked[merged.pk]
         merged_label = str(merged)
         record, before = _run_merge(kind, actor, survivor, merged, choices)
-        changes = audit.diff(before, merge.dump(survivor))
+        changes = audit.diff(_audited(before), _audited(merge.dump(survivor)))
         audit.record(
             actor=actor,
             action="merge",
@@ -243,15 +282,33 @@ def account_merge(
 def _revert_survivor(
     kind: MergeKind, survivor: Any, record: MergeRecord, after: dict[str, Any]
 ) -> None:
-    """Put back the fields the merge changed, unless somebody changed them again since."""
+    """Put back the fields the merge changed, unless somebody changed them again since (each
+    custom field on its own: a later change of one keeps that one)."""
     current = merge.dump(survivor)
     for column, old in record.survivor_before.items():
-        if column in ("id", "created_at", "updated_at", "search_text"):
+        if column in ("id", "created_at", "updated_at", "search_text", CUSTOM):
             continue
         if current.get(column) == after.get(column) and old != current.get(column):
             field = next(f for f in kind.model._meta.concrete_fields if f.attname == column)
             setattr(survivor, column, field.to_python(old))
+    if CUSTOM in record.survivor_before:
+        custom = _reverted_custom(
+            record.survivor_before[CUSTOM], after.get(CUSTOM), current.get(CUSTOM)
+        )
+        setattr(survivor, CUSTOM, custom)
     survivor.save()
+
+
+def _reverted_custom(old: Any, after: Any, current: Any) -> dict[str, Any] | None:
+    """Each custom value the merge set goes back to the survivor's own, if still as set."""
+    old, after, result = old or {}, after or {}, dict(current or {})
+    for key in old.keys() | after.keys():
+        if result.get(key) == after.get(key) and old.get(key) != after.get(key):
+            if old.get(key) is None:
+                result.pop(key, None)
+            else:
+                result[key] = old[key]
+    return result or None
 
 
 def _undo_notes(kind: MergeKind, record: MergeRecord, survivor: Any, restored: Any) -> None:
@@ -312,7 +369,7 @@ def merge_undo(*, actor: User, merge_id: Any) -> MergeRecord:
             survivor = manager.select_for_update().get(pk=record.survivor_id)
             before = merge.dump(survivor)
             restored = _run_undo(kind, record, survivor)
-            changes = audit.diff(before, merge.dump(survivor))
+            changes = audit.diff(_audited(before), _audited(merge.dump(survivor)))
             audit.record(
                 actor=actor,
                 action="unmerge",

@@ -26,7 +26,7 @@ from clientela.customers.models import (
     Lead,
     MergeRecord,
 )
-from clientela.platform import audit, events, permissions
+from clientela.platform import audit, customfields, events, permissions
 from clientela.platform.errors import Conflict
 from clientela.platform.models import User
 
@@ -80,7 +80,9 @@ def _erase_leads(contact: Contact) -> int:
             setattr(lead, name, "")
         if lead.tax_id and len("".join(c for c in lead.tax_id if c.isdigit())) != 14:
             lead.tax_id = ""  # a CPF is the person's; a CNPJ is the company's and stays
-        lead.save(update_fields=[*LEAD_ERASED, "tax_id"])  # save() rebuilds search_text
+        lead.custom = None  # custom fields may hold anything about the person
+        # save() rebuilds search_text
+        lead.save(update_fields=[*LEAD_ERASED, "tax_id", "custom"])
     return len(leads)
 
 
@@ -123,10 +125,14 @@ def contact_anonymise(*, actor: User, contact_id: Any) -> Contact:
                 _("This contact was already anonymised."), code="contact_already_anonymised"
             )
         erased = sorted(n for n in CONTACT_ERASED if getattr(contact, n) not in ("", None))
+        # Custom fields may hold anything about the person (a plate, a shoe size): all go,
+        # each named in the audit entry (never its value).
+        erased += sorted(f"{customfields.COLUMN}.{key}" for key in contact.custom or {})
         counts = _erase_traces(contact)
         contact.first_name = ANONYMOUS_NAME
         for name, value in CONTACT_ERASED.items():
             setattr(contact, name, value)
+        contact.custom = None
         contact.do_not_contact = True
         contact.anonymized_at = timezone.now()
         contact.save()

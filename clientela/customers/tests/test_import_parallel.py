@@ -18,7 +18,7 @@ from clientela.customers.imports.matching import wanted_keys
 from clientela.customers.imports.reading import FileRejected
 from clientela.customers.imports.specs import CONTACTS
 from clientela.customers.models import Address, Contact, ImportJob, ImportRowError
-from clientela.platform import processes
+from clientela.platform import customfields, processes
 from clientela.platform.models import User
 
 HEADER = "Nome;Sobrenome;E-mail;Celular;CPF;Empresa;Cidade;UF;CEP;ID\n"
@@ -93,12 +93,15 @@ class Undo(Exception):
     pass
 
 
-def test_a_helper_process_cleans_rows_as_this_process_does():
+def test_a_helper_process_cleans_rows_as_this_process_does(db):
     rows = [(n + 2, line.split(";")) for n, line in enumerate(_csv().splitlines()[1:])]
     columns = [(0, "first_name"), (1, "last_name"), (2, "email"), (3, "phone"), (4, "tax_id")]
+    fields = customfields.snapshot()  # the helper gets the custom fields' definitions
     with translation.override("pt-br"), processes.helper_process() as helper:
         here = clean_cells(CONTACTS, None, columns, 10, rows)
-        there = unpack(*helper.submit(clean_cells_of, "contacts", columns, 10, rows).result())
+        there = unpack(
+            *helper.submit(clean_cells_of, "contacts", columns, 10, rows, fields).result()
+        )
     assert [(n, r.values, r.keys, r.document) for n, r in there[0]] == [
         (n, r.values, r.keys, r.document) for n, r in here[0]
     ]

@@ -509,7 +509,7 @@ def test_another_users_import_is_not_found(admin, make_user):
 # --- mapping --------------------------------------------------------------------------------
 
 
-def test_common_headers_map_without_help_whatever_their_case_and_accents():
+def test_common_headers_map_without_help_whatever_their_case_and_accents(db):
     headers = [
         *("NOME", "sobrenome", "E-mail", "Telefone Celular", "Função", "Razão"),
         *("CPF/CNPJ", "Município", "uf", "C.E.P.", "Código"),
