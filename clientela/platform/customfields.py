@@ -12,6 +12,7 @@ Apps register their record types with ``register``; ``platform`` names none of t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -736,7 +737,31 @@ class HasChoice(Func):
 
 
 def index_name(model: type[models.Model], item: Definition) -> str:
-    return f"cf_{model._meta.model_name}_{item.id}"[:60]
+    """``cf_<model>_<id>_<hash of key and type>``: a field whose id comes back (a test database
+    reset, a restored backup) never meets an index built on another expression."""
+    digest = hashlib.sha256(f"{item.key}:{item.field_type}".encode()).hexdigest()[:8]
+    return f"cf_{model._meta.model_name}_{item.id}_{digest}"[:60]
+
+
+def drop_indexes(apps: Any, schema_editor: Any, tables: Sequence[str]) -> None:
+    """Drop every custom field index on ``tables`` (a migration that removes the ``custom``
+    column runs this first: SQLite refuses to drop a column an index reads)."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname LIKE %s",
+                    [table, "cf\\_%"],
+                )
+            else:
+                cursor.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                    "AND name LIKE %s ESCAPE '\\'",
+                    [table, "cf\\_%"],
+                )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
 
 
 def index_for(entry: Customizable, item: Definition) -> models.Index:

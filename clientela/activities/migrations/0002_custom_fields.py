@@ -2,6 +2,15 @@
 
 from django.db import migrations, models
 
+from clientela.platform.customfields import drop_indexes
+
+TABLES = ['activities_activity']
+
+
+def _drop_custom_indexes(apps, schema_editor):
+    """Going back: the indexes custom fields got at run time go before the column."""
+    drop_indexes(apps, schema_editor, TABLES)
+
 
 class Migration(migrations.Migration):
 
@@ -15,4 +24,5 @@ class Migration(migrations.Migration):
             name='custom',
             field=models.JSONField(blank=True, editable=False, null=True, verbose_name='custom fields'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, _drop_custom_indexes),
     ]

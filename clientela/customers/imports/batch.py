@@ -26,7 +26,10 @@ from clientela.customers.imports.specs import (
     CleanRow,
     ImportSpec,
     created_values,
+    custom_defaults,
     missing_required,
+    requires_custom,
+    with_defaults,
 )
 from clientela.customers.imports.writing import Writer, row_params
 from clientela.customers.models import Address, Contact, ImportJob, ImportRowError
@@ -93,6 +96,7 @@ def clean_cells(
     cleaned, rejected = [], []
     plain = [(i, key) for i, key in columns if not key.startswith(CUSTOM)]
     custom = [(i, key.removeprefix(CUSTOM)) for i, key in columns if key.startswith(CUSTOM)]
+    defaults = custom_defaults(spec.object_type)
     for number, cells in rows:
         try:
             given = custom_cells(custom, cells) if custom else {}
@@ -101,8 +105,9 @@ def clean_cells(
             rejected.append((number, {k: [str(m) for m in v] for k, v in exc.errors.items()}))
         else:
             row_keys(spec, row)
-            row.document = row_document(spec, row)
-            row.params = row_params(spec, row)
+            created = with_defaults(row.values, defaults)
+            row.document = row_document(spec, row, created)
+            row.params = row_params(spec, row, created)
             if row.address:
                 row.address_params = column_plan(Address).row(row.address)
             cleaned.append((number, row))
@@ -179,14 +184,15 @@ def unpack(packed: list[Any], rejected: Rejected, wanted: Wanted | None = None) 
     return rows, rejected, wanted
 
 
-def row_document(spec: ImportSpec, row: CleanRow) -> str:
+def row_document(spec: ImportSpec, row: CleanRow, created: dict[str, Any] | None = None) -> str:
     """The search text of the record the row would create (its company named as its account).
 
     The document reads attributes only, so a namespace of the row's values stands in for the
     record: building two model instances a row cost more than the rest of the cleaning.
     """
-    values = created_values(spec.object_type, row.values)
-    fields = {k: v for k, v in values.items() if k not in ("owner", "team")}
+    if created is None:
+        created = created_values(spec.object_type, row.values)
+    fields = {k: v for k, v in created.items() if k not in ("owner", "team")}
     if spec.model is Contact:
         fields["company"] = row.company
     return search_index.document(SimpleNamespace(**fields), spec.object_type)
@@ -268,6 +274,7 @@ def decide(
     writer = Writer(ctx)
     policy = ctx.job.duplicate_policy
     object_type = ctx.spec.object_type
+    required = requires_custom(object_type)  # asked once: most types require no custom field
     for number, row in rows:
         external_id = row.values.get("external_id") or ""
         if external_id in matcher.hidden_external_ids:
@@ -284,7 +291,8 @@ def decide(
         if target is not None and policy == "skip":
             tally.skipped += 1
             continue
-        missing = missing_required(object_type, row.values)  # only a new record needs them
+        # only a new record needs its required custom fields
+        missing = missing_required(object_type, row.values) if required else None
         if missing:
             tally.rejected.append(rejection(ctx.job, number, row.cells, missing))
         elif target is None:

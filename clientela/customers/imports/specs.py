@@ -172,12 +172,25 @@ def missing_required(object_type: str, values: dict[str, Any]) -> Errors:
     return {key: [_("This field is required.")] for key in sorted(left_out)}
 
 
-def created_values(object_type: str, values: dict[str, Any]) -> dict[str, Any]:
-    """A row's values as the record it creates takes them: custom fields' defaults added."""
-    defaults = _creation_rules(object_type)[0]
+def custom_defaults(object_type: str) -> dict[str, Any]:
+    """The record type's custom fields' defaults, for the records an import creates."""
+    return _creation_rules(object_type)[0]
+
+
+def requires_custom(object_type: str) -> bool:
+    """Whether a new record of the type needs custom values a row may leave blank."""
+    return bool(_creation_rules(object_type)[1])
+
+
+def with_defaults(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     if not defaults:
         return values
     return {**values, customfields.COLUMN: {**defaults, **(values.get(customfields.COLUMN) or {})}}
+
+
+def created_values(object_type: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A row's values as the record it creates takes them: custom fields' defaults added."""
+    return with_defaults(values, custom_defaults(object_type))
 
 
 def _split_name(raw: dict[str, str], values: dict[str, Any]) -> None:

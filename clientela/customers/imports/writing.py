@@ -41,12 +41,14 @@ if TYPE_CHECKING:
 ACCOUNT_TYPE = "customers.account"
 
 
-def row_params(spec: ImportSpec, row: CleanRow) -> list[Any]:
+def row_params(spec: ImportSpec, row: CleanRow, created: dict[str, Any] | None = None) -> list[Any]:
     """The insert parameters of the record the row would create, but for the columns the
     writer sets (owner, team, times, and a contact's account). Reads no database; custom
-    values go as the JSON the database stores (text on SQLite, jsonb on PostgreSQL)."""
-    values = created_values(spec.object_type, row.values)
-    values = {k: v for k, v in values.items() if k not in ("owner", "team")}
+    values go as the JSON the database stores (text on SQLite, jsonb on PostgreSQL).
+    ``created`` is ``created_values`` of the row when known already."""
+    if created is None:
+        created = created_values(spec.object_type, row.values)
+    values = {k: v for k, v in created.items() if k not in ("owner", "team")}
     return column_plan(spec.model).row({**spec.defaults, **values, "search_text": row.document})
 
 
