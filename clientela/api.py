@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -20,6 +20,7 @@ from ninja.security import SessionAuth
 from clientela.platform.api_auth import ApiTokenAuth
 from clientela.platform.api_customfields import with_custom_fields
 from clientela.platform.errors import DomainError
+from clientela.platform.http import problem
 from clientela.platform.services.tokens import token_authenticate
 
 logger = logging.getLogger(__name__)
@@ -69,29 +70,6 @@ api = ClientelaApi(
     docs_decorator=_docs_reader,
     auth=[ApiTokenAuth(), SessionAuth()],
 )
-
-
-def problem(
-    request: HttpRequest,
-    status: int,
-    title: str,
-    *,
-    code: str,
-    detail: str = "",
-    errors: dict[str, Any] | None = None,
-) -> HttpResponse:
-    body: dict[str, Any] = {
-        "type": f"about:blank#{code}",
-        "title": title,
-        "status": status,
-        "code": code,
-        "instance": request.path,
-    }
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
-    return JsonResponse(body, status=status, content_type="application/problem+json")
 
 
 @api.exception_handler(DomainError)

@@ -21,7 +21,7 @@ from clientela.platform import customfields, registry
 from clientela.platform.api import PageParams
 from clientela.platform.customfields import MAX_LONG_TEXT, MAX_TEXT, Definition
 from clientela.platform.http import AuthedRequest
-from clientela.platform.models import CustomField, FieldType
+from clientela.platform.models import FieldType
 from clientela.platform.pagination import paginate
 from clientela.platform.schemas import (
     CustomFieldDeleted,
@@ -48,12 +48,6 @@ class CustomFieldDeleteParams(Schema):
     confirm_key: str = Field(
         default="", max_length=40, description="The field's key: needed when records hold values."
     )
-
-
-def _settings(row: CustomField) -> dict[str, Any]:
-    """A field's current settings: a change is checked as a whole definition (a choice field
-    keeps its options, a currency field its code, the minimum stays below the maximum)."""
-    return {name: getattr(row, name) for name in services.EDITABLE}
 
 
 def _values(payload: Schema) -> dict[str, Any]:
@@ -86,10 +80,8 @@ def get_custom_field(request: AuthedRequest, field_id: int):
     "/custom-fields/{field_id}", response=CustomFieldDetailOut, summary="Change a custom field"
 )
 def patch_custom_field(request: AuthedRequest, field_id: int, payload: CustomFieldPatch):
-    """Options still held by records cannot be dropped (409)."""
-    current = services.field_get(request.user, field_id)
-    values = {**_settings(current), **_values(payload)}
-    return services.field_update(actor=request.user, pk=field_id, values=values)
+    """Options still held by records cannot be dropped (409); settings not sent stay."""
+    return services.field_update(actor=request.user, pk=field_id, values=_values(payload))
 
 
 @router.delete(
@@ -113,8 +105,7 @@ def delete_custom_field(
 def change_custom_field_type(request: AuthedRequest, field_id: int, payload: CustomFieldTypeIn):
     """All values convert or nothing changes (409 naming values that do not fit); settings not
     sent stay (a choice field's options when it becomes a multiple choice)."""
-    current = services.field_get(request.user, field_id)
-    values = {**_settings(current), **_values(payload)}
+    values = _values(payload)
     field_type = values.pop("field_type")
     return services.field_change_type(
         actor=request.user, pk=field_id, field_type=field_type, values=values

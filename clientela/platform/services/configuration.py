@@ -37,31 +37,13 @@ from django.utils.translation import gettext as _
 from clientela.platform import customfields, permissions
 from clientela.platform.errors import Conflict, ValidationFailed
 from clientela.platform.models import CustomField, User
-from clientela.platform.services.customfields import KEY, field_create, field_update
+from clientela.platform.services.customfields import EDITABLE, KEY, field_create, field_update
 
 FORMAT = "clientela-configuration"
 VERSION = 1
 MAX_BYTES = 1_000_000
 SECTIONS = ("custom_fields",)
-FIELD_KEYS = (
-    "key",
-    "label",
-    "type",
-    "required",
-    "default",
-    "help_text",
-    "group",
-    "position",
-    "choices",
-    "min_value",
-    "max_value",
-    "max_length",
-    "pattern",
-    "currency",
-    "target",
-    "filterable",
-    "searchable",
-)
+FIELD_KEYS = ("key", "type", *EDITABLE, "target")  # a field's settings in a document
 VERTICALS_PACKAGE = "clientela.platform.verticals"
 
 

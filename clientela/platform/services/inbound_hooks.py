@@ -24,7 +24,13 @@ from clientela.platform import audit, inbound
 from clientela.platform.context import use_channel
 from clientela.platform.errors import NotFound, ValidationFailed
 from clientela.platform.models import InboundHook, User
-from clientela.platform.services.webhooks import new_secret, require_admin
+from clientela.platform.services.webhooks import (
+    clean_common,
+    delete_audited,
+    new_secret,
+    require_admin,
+    rotate_secret,
+)
 
 KEY = "platform.inboundhook"
 AUDITED = ("kind", "description", "owner", "is_active")
@@ -57,11 +63,7 @@ def _clean(values: dict[str, Any], current: InboundHook | None) -> dict[str, Any
     if owner is None or not owner.is_active:
         errors["owner"] = [_("Choose an active user.")]
     values["owner"] = owner
-    description = str(values.get("description") or "").strip()
-    if len(description) > 200:
-        errors["description"] = [_("Enter at most %(n)d characters.") % {"n": 200}]
-    values["description"] = description
-    values["is_active"] = bool(values.get("is_active", True))
+    clean_common(values, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     return values
@@ -100,21 +102,13 @@ def hook_update(*, actor: User, pk: Any, values: dict[str, Any]) -> InboundHook:
 def hook_delete(*, actor: User, pk: Any) -> None:
     hook = hook_get(actor, pk)
     require_admin(actor, KEY, "delete")
-    before = audit.snapshot(hook, AUDITED)
-    with transaction.atomic():
-        hook_pk = hook.pk
-        hook.delete()
-        hook.pk = hook_pk
-        audit.record(actor=actor, action="delete", obj=hook, changes=audit.diff(before, {}))
+    delete_audited(actor, hook, AUDITED)
 
 
 def hook_rotate_secret(*, actor: User, pk: Any) -> tuple[InboundHook, str]:
     hook = hook_get(actor, pk)
     require_admin(actor, KEY, "edit")
-    secret = new_secret()
-    with transaction.atomic():
-        InboundHook.objects.filter(pk=hook.pk).update(secret=secret, updated_at=timezone.now())
-        audit.record(actor=actor, action="update", obj=hook, changes={"secret": ["…", "…"]})
+    secret = rotate_secret(actor, hook)
     return hook_get(actor, hook.pk), secret
 
 

@@ -104,6 +104,37 @@ def _clean_events(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
     values["event_types"] = sorted(names)
 
 
+def clean_common(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """What outbound and inbound endpoints share: a short description and the on/off switch."""
+    description = str(values.get("description") or "").strip()
+    if len(description) > 200:
+        errors["description"] = [_("Enter at most %(n)d characters.") % {"n": 200}]
+    values["description"] = description
+    values["is_active"] = bool(values.get("is_active", True))
+
+
+def delete_audited(actor: User, record: models.Model, audited: tuple[str, ...]) -> None:
+    """Delete an endpoint, its last settings kept in the audit log."""
+    before = audit.snapshot(record, audited)
+    with transaction.atomic():
+        record_pk = record.pk
+        record.delete()
+        record.pk = record_pk
+        audit.record(actor=actor, action="delete", obj=record, changes=audit.diff(before, {}))
+
+
+def rotate_secret(actor: User, record: models.Model) -> str:
+    """A new secret for an endpoint, returned to be shown once; the audit says it changed,
+    never what it is."""
+    secret = new_secret()
+    with transaction.atomic():
+        type(record)._default_manager.filter(pk=record.pk).update(
+            secret=secret, updated_at=timezone.now()
+        )
+        audit.record(actor=actor, action="update", obj=record, changes={"secret": ["…", "…"]})
+    return secret
+
+
 def clean_endpoint(values: dict[str, Any], current: WebhookEndpoint | None) -> dict[str, Any]:
     values = {k: v for k, v in values.items() if k in AUDITED}
     if current is not None:
@@ -111,11 +142,7 @@ def clean_endpoint(values: dict[str, Any], current: WebhookEndpoint | None) -> d
     errors: dict[str, list[str]] = {}
     _clean_url(values, errors)
     _clean_events(values, errors)
-    description = str(values.get("description") or "").strip()
-    if len(description) > 200:
-        errors["description"] = [_("Enter at most %(n)d characters.") % {"n": 200}]
-    values["description"] = description
-    values["is_active"] = bool(values.get("is_active", True))
+    clean_common(values, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     return values
@@ -173,24 +200,14 @@ def endpoint_enable(*, actor: User, pk: Any) -> WebhookEndpoint:
 def endpoint_delete(*, actor: User, pk: Any) -> None:
     endpoint = endpoint_get(actor, pk)
     require_admin(actor, KEY, "delete")
-    before = audit.snapshot(endpoint, AUDITED)
-    with transaction.atomic():
-        endpoint_pk = endpoint.pk
-        endpoint.delete()
-        endpoint.pk = endpoint_pk
-        audit.record(actor=actor, action="delete", obj=endpoint, changes=audit.diff(before, {}))
+    delete_audited(actor, endpoint, AUDITED)
 
 
 def endpoint_rotate_secret(*, actor: User, pk: Any) -> tuple[WebhookEndpoint, str]:
     """A new secret, shown this once; deliveries from now on are signed with it."""
     endpoint = endpoint_get(actor, pk)
     require_admin(actor, KEY, "edit")
-    secret = new_secret()
-    with transaction.atomic():
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-            secret=secret, updated_at=timezone.now()
-        )
-        audit.record(actor=actor, action="update", obj=endpoint, changes={"secret": ["…", "…"]})
+    secret = rotate_secret(actor, endpoint)
     endpoint.refresh_from_db()
     return endpoint, secret
 

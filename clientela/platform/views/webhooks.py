@@ -25,7 +25,7 @@ from clientela.platform import inbound, outbox
 from clientela.platform.errors import FORM_ERRORS, DomainError
 from clientela.platform.forms import apply_errors
 from clientela.platform.forms_webhooks import InboundHookForm, WebhookEndpointForm
-from clientela.platform.http import AuthedRequest
+from clientela.platform.http import AuthedRequest, problem
 from clientela.platform.models import DeliveryStatus, InboundHook
 from clientela.platform.pagination import paginate
 from clientela.platform.services import inbound_hooks as inbound_services
@@ -228,16 +228,7 @@ def inbound_rotate(request: AuthedRequest, hook_id: int) -> HttpResponse:
 def _problem(
     request: HttpRequest, status: int, title: str, code: str, errors: dict | None = None
 ) -> HttpResponse:
-    body: dict[str, Any] = {
-        "type": f"about:blank#{code}",
-        "title": title,
-        "status": status,
-        "code": code,
-        "instance": request.path,
-    }
-    if errors:
-        body["errors"] = {k: [str(m) for m in v] for k, v in errors.items()}
-    return JsonResponse(body, status=status, content_type="application/problem+json")
+    return problem(request, status, title, code=code, errors=errors)
 
 
 def _too_big(request: HttpRequest) -> bool:
