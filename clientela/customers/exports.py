@@ -121,19 +121,12 @@ def _custom_reader(item: customfields.Definition) -> Reader:
     return read
 
 
-def _reader(object_type: str, path: str, label: str) -> Reader:
-    """How a ``(path, label)`` column reads a record. ``cf_<key>`` is a custom field; so is a
-    column with no path (a list's custom column passed on as its path and label), found by its
-    label among the list's columns."""
+def _reader(object_type: str, path: str) -> Reader:
+    """How a ``(path, label)`` column reads a record; ``cf_<key>`` is a custom field."""
     if path.startswith(customfields.PREFIX):
         item = customfields.definition(object_type, path.removeprefix(customfields.PREFIX))
         if item is not None:
             return _custom_reader(item)
-    if not path:
-        spec = listing.spec_for(object_type)
-        shown = [c for c in spec.columns if c.render and str(c.label) == label] if spec else []
-        if shown:
-            return _cell_reader(shown[0])
     return lambda record: resolve(record, path)
 
 
@@ -149,7 +142,7 @@ def _labelled(object_type: str, columns: Columns) -> list[tuple[str, Reader]]:
             result.append((str(column.label), _cell_reader(column)))
         else:
             path, label = column
-            result.append((str(label), _reader(object_type, path, str(label))))
+            result.append((str(label), _reader(object_type, path)))
     return result
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from clientela.customers import merge, selectors_dedup
 from clientela.customers.services import dedup as dedup_services
 from clientela.customers.services import merge as merge_services
-from clientela.platform import permissions
+from clientela.platform import permissions, registry
 from clientela.platform.errors import FORM_ERRORS, ValidationFailed
 from clientela.platform.http import AuthedRequest
 from clientela.platform.pagination import paginate
@@ -183,18 +183,29 @@ def _pair(request: AuthedRequest, candidate_id: int) -> tuple[Any, Any, Any, Any
 
 
 def _picks(data: Any, kind: Any, left: Any, right: Any) -> tuple[str, dict[str, str]]:
-    """Which side survives, and for each field whose side's value is kept (left/right)."""
+    """Which side survives, and for each field whose side's value is kept (left/right); the
+    record type's custom fields are chosen the same way, by ``custom.<key>``."""
     survivor = data.get("survivor") if data.get("survivor") in SIDES else "left"
+    compared = [
+        (name, getattr(left, column), getattr(right, column))
+        for name in kind.fields
+        for column in [kind.model._meta.get_field(name).attname]
+    ]
+    compared += [(f.name, f.left, f.right) for f in _custom_fields(kind, left, right)]
     picks = {}
-    for name in kind.fields:
-        column = kind.model._meta.get_field(name).attname
-        if getattr(left, column) == getattr(right, column):
+    for name, mine, theirs in compared:
+        if mine == theirs:
             continue
         chosen = data.get(f"pick_{name}")
         if chosen not in SIDES:
-            chosen = "right" if getattr(left, column) in (None, "") else "left"
+            chosen = "right" if mine in (None, "", []) else "left"
         picks[name] = chosen
     return survivor, picks
+
+
+def _custom_fields(kind: Any, left: Any, right: Any) -> list[selectors_dedup.MergeField]:
+    object_type = registry.for_model(kind.model).key
+    return selectors_dedup.custom_merge_fields(object_type, left, right)
 
 
 def _rows(kind: Any, left: Any, right: Any, picks: dict[str, str]) -> list[dict[str, Any]]:
@@ -209,6 +220,17 @@ def _rows(kind: Any, left: Any, right: Any, picks: dict[str, str]) -> list[dict[
                 "right": _display(right, name),
                 "pick": picks.get(name),
                 "result": _display(right if picks.get(name) == "right" else left, name),
+            }
+        )
+    for item in _custom_fields(kind, left, right):
+        rows.append(
+            {
+                "name": item.name,
+                "label": item.label,
+                "left": item.left_shown,
+                "right": item.right_shown,
+                "pick": picks.get(item.name),
+                "result": item.right_shown if picks.get(item.name) == "right" else item.left_shown,
             }
         )
     return rows

@@ -302,7 +302,8 @@ def _export(request: AuthedRequest, kind: Kind, state: ListState, fmt: str) -> H
         actor=request.user,
         object_type=kind.spec.object_type,
         queryset=selectors_lists.record_list(request.user, kind.spec, state),
-        columns=[(c.path, str(c.label)) for c in state.columns],
+        # a custom column is named by its key (cf_<key>): it has no attribute path
+        columns=[(c.path or c.key, str(c.label)) for c in state.columns],
         fmt=fmt,
     )
 

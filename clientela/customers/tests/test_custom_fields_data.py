@@ -17,7 +17,7 @@ from clientela.customers import search as shell_providers
 from clientela.customers import search_index
 from clientela.customers.exports import default_columns, export_response, vcard
 from clientela.customers.lists import CONTACTS
-from clientela.customers.models import Contact, Lead, MergeRecord
+from clientela.customers.models import Contact, DuplicateCandidate, Lead, MergeRecord
 from clientela.customers.search_index import search
 from clientela.customers.selectors_dedup import custom_merge_fields
 from clientela.customers.services import contact_create, contact_update
@@ -316,3 +316,32 @@ def test_the_merge_screen_reads_custom_fields_with_both_values_shown(admin_user,
         "Gold",
     )
     assert (renewal.left, renewal.right_shown) == ("2026-11-26", "")
+
+
+def test_the_merge_page_offers_custom_fields_and_merges_the_picked_value(
+    admin_user, fields, logged_in
+):
+    keep = person(admin_user, "Ana", tier="silver", plate="ABC1D23")
+    lose = person(admin_user, "Ana", tier="gold")
+    candidate = DuplicateCandidate.objects.create(
+        object_type="customers.contact", left_id=keep.pk, right_id=lose.pk, score=97.0
+    )
+    browser = logged_in(admin_user)
+
+    page = browser.get(f"/duplicates/{candidate.pk}/")
+
+    rows = {row["name"]: row for row in page.context["rows"]}
+    assert (rows["custom.tier"]["left"], rows["custom.tier"]["right"]) == ("Silver", "Gold")
+    assert rows["custom.tier"]["pick"] == "left"
+    assert rows["custom.plate"]["pick"] == "left"  # only the survivor has a plate
+    assert 'name="pick_custom.tier"' in page.content.decode()
+
+    done = browser.post(
+        f"/duplicates/{candidate.pk}/",
+        {"survivor": "left", "pick_custom.tier": "right", "action": "merge"},
+    )
+
+    assert done.status_code == 302
+    keep.refresh_from_db()
+    assert keep.custom == {"tier": "gold", "plate": "ABC1D23"}
+    assert MergeRecord.objects.get().survivor_id == keep.pk
