@@ -13,8 +13,9 @@ class CustomersConfig(AppConfig):
         # dedup and search declare periodic jobs: import them so the scheduler knows them
         from clientela.customers import dedup, privacy, search  # noqa: F401
         from clientela.customers.models import Account, Contact, Lead
-        from clientela.platform import audit, customfields, registry
+        from clientela.platform import audit, customfields, events, registry
         from clientela.platform import search as shell_search
+        from clientela.platform.services.customfields import SEARCH_CHANGED
 
         registry.register(
             registry.ObjectType("customers.account", _("Accounts"), Account, "customers")
@@ -27,6 +28,7 @@ class CustomersConfig(AppConfig):
         customfields.register("customers.account", Account, ("name", "id"))
         customfields.register("customers.contact", Contact, ("last_name", "first_name", "id"))
         customfields.register("customers.lead", Lead, ("-created_at", "-id"))
+        events.subscribe(SEARCH_CHANGED, search.on_custom_search_changed)
         shell_search.register_search(search.search_accounts)
         shell_search.register_search(search.search_contacts)
         shell_search.register_search(search.search_leads)

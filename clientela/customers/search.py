@@ -108,6 +108,30 @@ def ensure_search_engine(app_config: Any = None, using: str = "default", **_kwar
 post_migrate.connect(ensure_search_engine, dispatch_uid="customers.ensure_search_engine")
 
 
+@task()
+def refresh_custom_search(object_type: str, key: str, everyone: bool = False) -> int:
+    """Rebuild the search documents a custom field's change made stale: those of the records
+    holding it, or every record of the type when the field (and its values) went away."""
+    from clientela.platform import registry
+
+    model = registry.get(object_type).model
+    if everyone:
+        return search_index.refresh(model._default_manager.all())
+    return search_index.refresh_custom_field(model, key)
+
+
+def on_custom_search_changed(event: Any) -> None:
+    """Subscribed to ``platform.customfield.search_changed``; the work runs in the worker."""
+    payload = event.payload
+    if payload.get("object_type") in SEARCHED_TYPES:
+        refresh_custom_search.enqueue(
+            payload["object_type"], payload["key"], bool(payload.get("everyone"))
+        )
+
+
+SEARCHED_TYPES = ("customers.account", "customers.contact", "customers.lead")
+
+
 @periodic("customers.search-maintenance", "47 3 * * *")
 @task()
 def search_maintenance() -> dict[str, float]:

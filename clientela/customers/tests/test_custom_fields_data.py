@@ -14,18 +14,23 @@ from django.http import StreamingHttpResponse
 from openpyxl import load_workbook
 
 from clientela.customers import search as shell_providers
-from clientela.customers import search_index
 from clientela.customers.exports import default_columns, export_response, vcard
 from clientela.customers.lists import CONTACTS
 from clientela.customers.models import Contact, DuplicateCandidate, Lead, MergeRecord
+from clientela.customers.search import refresh_custom_search
 from clientela.customers.search_index import search
 from clientela.customers.selectors_dedup import custom_merge_fields
 from clientela.customers.services import contact_create, contact_update
 from clientela.customers.services.merge import contact_merge, merge_undo
 from clientela.customers.services.privacy import contact_anonymise, contact_personal_data_export
 from clientela.platform.errors import ValidationFailed
-from clientela.platform.models import AuditEntry, User
-from clientela.platform.services.customfields import field_create, field_update, index_sync
+from clientela.platform.models import AuditEntry, CustomField, User
+from clientela.platform.services.customfields import (
+    field_create,
+    field_delete,
+    field_update,
+    index_sync,
+)
 
 TIERS = [{"value": "gold", "label": "Gold"}, {"value": "silver", "label": "Silver"}]
 
@@ -172,17 +177,46 @@ def test_a_changed_value_changes_the_document(admin_user, fields):
     assert list(search(Contact.objects.all(), "KKK7K77")) == [ana]
 
 
-def test_turning_search_on_needs_the_documents_rebuilt(admin_user, fields):
-    """``searchable`` changes no stored document by itself (that is a job to schedule); the
-    rebuild of the records holding the field makes them findable."""
+def _run_queued_search_refreshes() -> int:
+    """Run what the change queued for the worker (the task itself, with its stored arguments)."""
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.filter(task_path__endswith="refresh_custom_search")
+    assert queued.exists()
+    return sum(
+        refresh_custom_search.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+        for row in queued
+    )
+
+
+def test_turning_search_on_queues_the_rebuild_that_makes_records_findable(
+    admin_user, fields, django_capture_on_commit_callbacks
+):
     row = define(admin_user, "chassis", "text")
     ana = person(admin_user, "Ana", chassis="9BWZZZ377VT004251")
-    field_update(actor=admin_user, pk=row.pk, values={"searchable": True})
-    assert list(search(Contact.objects.all(), "9BWZZZ377VT004251")) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        field_update(actor=admin_user, pk=row.pk, values={"searchable": True})
+    assert list(search(Contact.objects.all(), "9BWZZZ377VT004251")) == []  # not yet rebuilt
 
-    assert search_index.refresh_custom_field(Contact, "chassis") == 1
+    assert _run_queued_search_refreshes() == 1
 
     assert list(search(Contact.objects.all(), "9BWZZZ377VT004251")) == [ana]
+
+
+def test_deleting_a_searchable_field_queues_the_rebuild_that_forgets_its_words(
+    admin_user, fields, django_capture_on_commit_callbacks
+):
+    ana = person(admin_user, "Ana", plate="ABC1D23")
+    bia = person(admin_user, "Bia")
+    assert list(search(Contact.objects.all(), "ABC1D23")) == [ana]
+    plate = CustomField.objects.get(key="plate")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        field_delete(actor=admin_user, pk=plate.pk, confirm_key="plate")
+
+    assert _run_queued_search_refreshes() == 1  # only Ana's document changed
+    assert list(search(Contact.objects.all(), "ABC1D23")) == []
+    assert list(search(Contact.objects.all(), "Bia")) == [bia]
 
 
 # --- the data-subject tools -------------------------------------------------------------------

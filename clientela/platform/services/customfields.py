@@ -17,7 +17,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from clientela.platform import audit, customfields, permissions, registry
+from clientela.platform import audit, customfields, events, permissions, registry
 from clientela.platform.customfields import (
     INDEXABLE,
     KEY_RE,
@@ -354,7 +354,8 @@ def field_update(*, actor: User, pk: Any, values: dict[str, Any]) -> CustomField
             raise ValidationFailed(errors={k: v for k, v in errors.items() if k in given} or errors)
         if "choices" in given and row.field_type in CHOICE_TYPES:
             _refuse_dropped_choices(row, _dropped_choices(row, merged["choices"]))
-        was_filterable = row.filterable
+        was_filterable, was_searchable = row.filterable, row.searchable
+        shown_before = (row.choices, row.currency)
         for name in EDITABLE:
             setattr(row, name, merged[name])
         _clean_default(row, errors)
@@ -369,6 +370,10 @@ def field_update(*, actor: User, pk: Any, values: dict[str, Any]) -> CustomField
         _announce()
         if row.filterable != was_filterable:
             _schedule_index(row.pk)
+        if row.searchable != was_searchable or (
+            row.searchable and (row.choices, row.currency) != shown_before
+        ):
+            _search_changed(row.object_type, row.key)
     return row
 
 
@@ -408,6 +413,8 @@ def field_delete(*, actor: User, pk: Any, confirm_key: str = "") -> int:
         changes = audit.diff(before, {})
         changes["values_removed"] = [None, removed]
         audit.record(actor=actor, action="delete", obj=row, changes=changes)
+        if row.searchable and removed:
+            _search_changed(row.object_type, row.key, everyone=True)
         _announce()
     return removed
 
@@ -502,6 +509,8 @@ def field_change_type(
         _announce()
         if Definition.of(locked).indexed:
             _schedule_index(locked.pk)
+        if locked.searchable and converted:
+            _search_changed(locked.object_type, locked.key)
     return locked
 
 
@@ -550,6 +559,17 @@ def _write_converted(model: type[models.Model], key: str, converted: dict[Any, A
                 stored[key] = value
             setattr(record, customfields.COLUMN, stored)
         manager.bulk_update(records, [customfields.COLUMN])
+
+
+SEARCH_CHANGED = "platform.customfield.search_changed"
+
+
+def _search_changed(object_type: str, key: str, *, everyone: bool = False) -> None:
+    """The words a field puts in search documents changed for the records holding it (or, for
+    a deleted field, for records that held it: ``everyone``). Apps that keep documents rebuild
+    them in the background (customers: ``search.refresh_custom_search``)."""
+    payload = {"object_type": object_type, "key": key, "everyone": everyone}
+    events.emit(events.Event(SEARCH_CHANGED, None, payload))
 
 
 def _announce() -> None:
