@@ -511,3 +511,130 @@ class InboundHook(models.Model):
 
     def __str__(self) -> str:
         return self.description or self.public_id
+
+
+class PluginState(models.Model):
+    """Whether an installed plugin (an entry point in ``clientela.plugins``) is switched on.
+
+    A plugin with no row is off until an administrator enables it: installing a package must not
+    change what a running CRM does. Every process reads these rows, so a switch applies to all
+    servers and workers without a restart.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    enabled = models.BooleanField(_("enabled"), default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("plugin")
+        verbose_name_plural = _("plugins")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleTrigger(models.TextChoices):
+    CREATED = "created", _("Record created")
+    UPDATED = "updated", _("Record updated")
+    FIELD_CHANGED = "field_changed", _("A field changed")
+    STATUS_ENTERED = "status_entered", _("Status or stage entered")
+    DATE_RELATIVE = "date_relative", _("Time relative to a date field")
+    SCHEDULE = "schedule", _("Recurring schedule")
+    INBOUND = "inbound", _("Inbound event")
+
+
+class Rule(models.Model):
+    """An automation: when ``trigger`` happens to a record of ``object_type`` and ``conditions``
+    hold, run ``actions`` in order (a ``wait`` action makes the rest a later step).
+
+    ``trigger_config``, ``conditions`` and ``actions`` are structured documents checked by the
+    rules service (never code): see docs/decisions/0007-rules-engine.md for their shapes.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    object_type = models.CharField(_("record type"), max_length=80)
+    trigger = models.CharField(_("trigger"), max_length=20, choices=RuleTrigger.choices)
+    trigger_config = models.JSONField(_("trigger settings"), default=dict, blank=True)
+    conditions = models.JSONField(_("conditions"), default=dict, blank=True)
+    actions = models.JSONField(_("actions"), default=list)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    run_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("run as"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # date-relative and scheduled rules: how far the periodic scan has looked
+    scanned_until = models.DateTimeField(null=True, blank=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["is_active", "object_type", "trigger"])]
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    WAITING = "waiting", _("Waiting for a later step")
+    RETRYING = "retrying", _("Retrying")
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Conditions not met")
+    FAILED = "failed", _("Failed")
+
+
+class RuleRun(models.Model):
+    """One firing of a rule on one record: why it fired, each step's outcome, errors.
+
+    The rows are the truth, as with webhook deliveries: a periodic sweep enqueues every run that
+    is due and not queued, so a run is never lost when a worker dies.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    rule = models.ForeignKey(
+        Rule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="runs"
+    )
+    object_type = models.CharField(_("record type"), max_length=80)
+    record_id = models.CharField(_("record"), max_length=40, blank=True)
+    event = models.CharField(_("cause"), max_length=120, blank=True)
+    context = models.JSONField(default=dict, blank=True)  # the trigger's data: changes, from/to…
+    chain = models.JSONField(default=list, blank=True)  # rule ids that led here (loop guard)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING
+    )
+    step = models.PositiveIntegerField(_("next step"), default=0)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    log = models.JSONField(_("log"), default=list, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("fired"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["rule", "-created_at"]),
+            models.Index(fields=["object_type", "record_id", "-created_at"]),
+        ]
+        verbose_name = _("rule run")
+        verbose_name_plural = _("rule runs")
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}:{self.record_id}:{self.status}"
