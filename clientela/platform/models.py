@@ -638,3 +638,53 @@ class RuleRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id}:{self.record_id}:{self.status}"
+
+
+class CustomObject(models.Model):
+    """A record type an administrator defined ("Vehicle", "Insurance policy"): its records are
+    ``CustomRecord`` rows and its fields are custom fields on ``objects.<key>``; no table is
+    created at run time (see docs/decisions/0008-custom-objects.md)."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    label = models.CharField(_("name"), max_length=80)
+    label_plural = models.CharField(_("plural name"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = _("custom object")
+        verbose_name_plural = _("custom objects")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CustomRecord(OwnedModel):
+    """One record of a custom object: a name, its owner and team, and its fields' values."""
+
+    owner = owner_field(db_index=False)
+    team = team_field(db_index=False)
+    object = models.ForeignKey(
+        CustomObject, verbose_name=_("record type"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    custom = models.JSONField(_("custom fields"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["object", "name", "id"]),
+            models.Index(fields=["object", "owner", "name"]),
+            models.Index(fields=["object", "team", "name"]),
+        ]
+        verbose_name = _("custom record")
+        verbose_name_plural = _("custom records")
+
+    def __str__(self) -> str:
+        return self.name
