@@ -150,8 +150,11 @@ def _mount() -> None:
     api.add_router("/v1/", platform_router)
     api.add_router("/v1/", saved_views_router)
     api.add_router("/v1/", webhooks_router)
+    api.add_router("/v1/", "clientela.platform.api_plugins.router")  # plugins (decision 0009)
     api.add_router("/v1/", custom_fields_router)
+    api.add_router("/v1/", "clientela.platform.api_customobjects.router")  # decision 0008
     api.add_router("/v1/", configuration_router)
+    api.add_router("/v1/", "clientela.platform.api_rules.router")  # rules (decision 0007)
     api.add_router("/v1/", bulk_router)  # before customers: its paths are more specific
     api.add_router("/v1/", imports_router)  # before customers: /contacts/export is not an id
     api.add_router("/v1/", customers_router)

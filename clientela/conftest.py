@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
-from clientela.platform import customfields
+from clientela.platform import customfields, customobjects, plugins
 from clientela.platform.models import Role, Team, User
+from clientela.platform.rules import engine as rules_engine
 from clientela.platform.services.tokens import token_create
 
 PASSWORD = "Correct-Horse-42"  # noqa: S105 (test users only)
@@ -26,9 +28,14 @@ def _fresh_custom_fields(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     (and its services forget the copy), so the copy is not re-checked every 2 seconds: that
     check would add a query to a request now and then, and break query-count tests."""
     monkeypatch.setattr(customfields, "LOCAL_TTL", float("inf"))
-    customfields.forget()
+    monkeypatch.setattr(rules_engine, "LOCAL_TTL", float("inf"))
+    monkeypatch.setattr(plugins, "LOCAL_TTL", float("inf"))
+    for cache in (customfields, customobjects, rules_engine, plugins):
+        cache.forget()
+    translation.activate("en")  # a test that switched language must not leak it
     yield
-    customfields.forget()
+    for cache in (customfields, customobjects, rules_engine, plugins):
+        cache.forget()
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ urlpatterns = [
     path("reports/", shell.coming_soon, {"section": "reports"}, name="reports"),
     path("settings/", include("clientela.platform.urls")),
     path("hooks/", include("clientela.platform.urls_hooks")),
+    path("objects/", include("clientela.platform.urls_objects")),  # custom objects (0008)
     path("", include("clientela.customers.urls")),
     path("api/", api.urls),
 ]

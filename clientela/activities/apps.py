@@ -25,3 +25,7 @@ class ActivitiesConfig(AppConfig):
         from clientela.platform import inbound
 
         inbound.register(ACTIVITY)  # inbound webhooks create activities
+        from clientela.activities import rules
+
+        rules.register()  # activities as a rule target
+        from clientela.activities import rule_actions  # noqa: F401  ("create an activity")

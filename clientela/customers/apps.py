@@ -38,3 +38,7 @@ class CustomersConfig(AppConfig):
         from clientela.platform import inbound
 
         inbound.register(LEAD)  # inbound webhooks create leads
+        from clientela.customers import rules
+
+        rules.register()  # accounts, contacts and leads as rule targets
+        from clientela.customers import rule_actions  # noqa: F401  (add tags, create related)

@@ -8,7 +8,7 @@ each of them the record type's fields as they are now. ``platform`` names no rec
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -136,6 +136,13 @@ class RecordSchemas:
 
 
 _described: dict[str, RecordSchemas] = {}
+# More of the document that follows the definitions (custom objects' paths and schemas).
+_extensions: list[Callable[[dict[str, Any]], Any]] = []
+
+
+def extend_document(extend: Callable[[dict[str, Any]], Any]) -> None:
+    if extend not in _extensions:
+        _extensions.append(extend)
 
 
 def describe_record_schemas(
@@ -172,6 +179,8 @@ def with_custom_fields[S: dict[str, Any]](spec: S) -> S:
             properties[customfields.COLUMN] = _custom_property(
                 properties[customfields.COLUMN], ref, mode
             )
+    for extend in _extensions:
+        extend(spec)
     return spec
 
 

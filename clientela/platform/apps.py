@@ -20,7 +20,14 @@ class PlatformConfig(AppConfig):
 
     def ready(self) -> None:
         from clientela.platform import registry
-        from clientela.platform.models import AuditEntry, CustomField, Role, Team, User
+        from clientela.platform.models import (
+            AuditEntry,
+            CustomField,
+            CustomObject,
+            Role,
+            Team,
+            User,
+        )
 
         registry.register(
             registry.ObjectType("platform.user", _("Users"), User, "platform", owned=False)
@@ -38,6 +45,11 @@ class PlatformConfig(AppConfig):
         )
         registry.register(
             registry.ObjectType(
+                "platform.customobject", _("Custom objects"), CustomObject, "platform", owned=False
+            )
+        )
+        registry.register(
+            registry.ObjectType(
                 "platform.audit",
                 _("Audit log"),
                 AuditEntry,
@@ -48,12 +60,23 @@ class PlatformConfig(AppConfig):
         )
         from clientela.platform import (
             customlists,
+            customobject_timeline,
+            customobjects,
             listing,
             outbox,
             tasks,  # noqa: F401  (declares periodic jobs)
         )
 
         listing.register_extension(customlists.extend)
+        customobjects.install()  # custom objects: record types ``objects.<key>``, no restart
+        customobject_timeline.install()
         outbox.connect()  # webhooks: record types and the subscription to every event
+        from clientela.platform.rules import engine
+
+        engine.connect()  # rules: record types, built-in actions, the subscription to events
+        from clientela.platform import plugins  # the record type, the installed plugins (0009)
+        from clientela.platform.rules import actions  # noqa: F401  (built-in rule actions)
+
+        plugins.connect()
 
         post_migrate.connect(_sync_roles, sender=self)

@@ -65,9 +65,20 @@ class Customizable:
     # The list's default ordering: each field's index ends in it, so "filter on the field,
     # default sort" and "sort by the field" both walk the index.
     ordering: tuple[str, ...]
+    # Where the type shares its table with others (custom objects: one table of records), the
+    # condition that selects its rows: its fields' indexes are partial on it.
+    condition: models.Q | None = None
 
 
 _customizable: dict[str, Customizable] = {}
+# prefix ("objects.") -> the provider's current customizable types by key (custom objects)
+_providers: dict[str, Any] = {}
+
+
+def register_provider(prefix: str, provide: Any) -> None:
+    """Types defined at run time: ``provide()`` answers ``{key: Customizable}`` from its own
+    cache, which follows ``version()`` like the definitions do."""
+    _providers[prefix] = provide
 
 
 def register(key: str, model: type[models.Model], ordering: Sequence[str]) -> None:
@@ -79,11 +90,17 @@ def register(key: str, model: type[models.Model], ordering: Sequence[str]) -> No
 
 
 def customizable(key: str) -> Customizable | None:
-    return _customizable.get(key)
+    found = _customizable.get(key)
+    if found is None and _local.version != "snapshot":
+        for prefix, provide in _providers.items():
+            if key.startswith(prefix):
+                return provide().get(key)  # type: ignore[no-any-return]
+    return found
 
 
 def customizable_types() -> list[Customizable]:
-    return sorted(_customizable.values(), key=lambda c: c.key)
+    provided = [c for provide in _providers.values() for c in provide().values()]
+    return sorted([*_customizable.values(), *provided], key=lambda c: c.key)
 
 
 # --- definitions, cached per process --------------------------------------------------------
@@ -220,7 +237,7 @@ def use_snapshot(found: dict[str, tuple[Definition, ...]]) -> None:
 
 def definitions(object_type: str) -> tuple[Definition, ...]:
     """The fields of a record type in form order (empty for a type that takes none)."""
-    if object_type not in _customizable:
+    if object_type not in _customizable and customizable(object_type) is None:
         return ()
     version()
     found = _local.by_type.get(object_type)
@@ -236,7 +253,7 @@ def definition(object_type: str, key: str) -> Definition | None:
 
 
 def for_model(model: type[models.Model]) -> tuple[Definition, ...]:
-    for item in _customizable.values():
+    for item in customizable_types():
         if item.model is model:
             return definitions(item.key)
     return ()
@@ -771,4 +788,4 @@ def index_for(entry: Customizable, item: Definition) -> models.Index:
     for name in entry.ordering:
         column = models.F(name.lstrip("-"))
         parts.append(column.desc() if name.startswith("-") else column)
-    return models.Index(*parts, name=index_name(entry.model, item))
+    return models.Index(*parts, name=index_name(entry.model, item), condition=entry.condition)

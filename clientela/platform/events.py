@@ -5,6 +5,7 @@ Cross-app reactions go through here instead of imports between apps or Django si
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -42,4 +43,8 @@ def _dispatch(event: Event) -> None:
 
 
 def emit(event: Event) -> None:
-    transaction.on_commit(lambda: _dispatch(event))
+    """Dispatch after commit, in the context the event was emitted in: a reaction knows the
+    rule chain that caused the write (the rules' loop guard) even when the commit comes
+    later, outside it."""
+    context = contextvars.copy_context()
+    transaction.on_commit(lambda: context.run(_dispatch, event))

@@ -688,3 +688,24 @@ class CustomRecord(OwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RoundRobinTurn(models.Model):
+    """Whose turn it is in one rotation (a team's members, a role's users) for the rules'
+    "assign round-robin" recipients: the last user given a record; the next one follows them
+    in id order. Workers take the row's lock before reading it, so two never give a turn
+    twice."""
+
+    key = models.CharField(max_length=80, unique=True)  # "team:3", "role:sales-rep"
+    last_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    turns = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("round-robin turn")
+        verbose_name_plural = _("round-robin turns")
+
+    def __str__(self) -> str:
+        return f"{self.key}:{self.last_user_id}"

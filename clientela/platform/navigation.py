@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,9 +38,21 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
+# Entries known only at run time (custom objects): ``fn(user)`` -> [(label, url, icon)], shown
+# before Settings.
+_dynamic: list[Callable[[User], list[tuple[str, str, str]]]] = []
+
+
+def register_entries(fn: Callable[[User], list[tuple[str, str, str]]]) -> None:
+    if fn not in _dynamic:
+        _dynamic.append(fn)
+
+
 def sections_for(user: User, path: str) -> list[dict[str, object]]:
     items = []
     for section in SECTIONS:
+        if section.key == "settings":
+            items += _dynamic_items(user, path)
         url = reverse(section.url_name)
         active = path == url if url == "/" else path.startswith(url)
         items.append(
@@ -52,3 +65,13 @@ def sections_for(user: User, path: str) -> list[dict[str, object]]:
             }
         )
     return items
+
+
+def _dynamic_items(user: User, path: str) -> list[dict[str, object]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    found = [entry for fn in _dynamic for entry in fn(user)]
+    return [
+        {"key": url, "label": label, "url": url, "icon": icon, "active": path.startswith(url)}
+        for label, url, icon in found
+    ]

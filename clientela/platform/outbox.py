@@ -117,6 +117,18 @@ def record_deliveries(event: events.Event) -> list[UUID]:
     return [row.id for row in rows]
 
 
+def deliver(endpoint: WebhookEndpoint, name: str, data: dict[str, Any]) -> UUID:
+    """One delivery to one endpoint that no event subscription made (a rule's "call a webhook"
+    action): the same row, signature, retries and log; its task is enqueued after commit."""
+    now = timezone.now()
+    row = WebhookDelivery(endpoint=endpoint, event=name, next_attempt_at=now)
+    document = {"id": str(row.id), "event": name, "occurred_at": now.isoformat(), "data": data}
+    row.payload = json.loads(json.dumps(document, cls=DjangoJSONEncoder))
+    row.save(force_insert=True)
+    transaction.on_commit(lambda: enqueue([row.id]))
+    return row.id
+
+
 def on_event(event: events.Event) -> None:
     """Subscribed to every event: the rows first (the truth), then a task each (a speed-up)."""
     enqueue(record_deliveries(event))

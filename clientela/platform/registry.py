@@ -1,11 +1,14 @@
 """Where apps register their record types, so platform code can name them without importing them.
 
-Roles, visibility, the audit log and (later) custom fields, rules and webhooks all look up record
-types here by key (``customers.account``).
+Roles, visibility, the audit log, custom fields, rules and webhooks all look up record types here
+by key (``customers.account``). Record types an administrator defines at run time (custom
+objects, ``objects.<key>``) come from a *provider*: a function that answers the current types
+from its own versioned cache, so a new one shows in every process without a restart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
 AREAS = (
     "platform",
     "customers",
+    "objects",
     "activities",
     "sales",
     "marketing",
@@ -38,6 +42,17 @@ class ObjectType:
 
 
 _types: dict[str, ObjectType] = {}
+# prefix ("objects.") -> a function answering the provider's current types by key
+_providers: dict[str, Callable[[], Mapping[str, ObjectType]]] = {}
+
+
+def register_provider(prefix: str, provide: Callable[[], Mapping[str, ObjectType]]) -> None:
+    """Record types defined at run time, all keyed ``<prefix><name>`` (``objects.vehicle``)."""
+    _providers[prefix] = provide
+
+
+def _provided() -> list[ObjectType]:
+    return [t for provide in _providers.values() for t in provide().values()]
 
 
 def register(object_type: ObjectType) -> None:
@@ -50,15 +65,27 @@ def register(object_type: ObjectType) -> None:
 
 
 def get(key: str) -> ObjectType:
-    return _types[key]
+    found = _types.get(key)
+    if found is not None:
+        return found
+    for prefix, provide in _providers.items():
+        if key.startswith(prefix):
+            return provide()[key]
+    raise KeyError(key)
 
 
 def for_model(model: type[Model]) -> ObjectType:
     for object_type in _types.values():
         if object_type.model is model or issubclass(model, object_type.model):
             return object_type
+    meta = getattr(model, "_meta", None)  # a lazy object's type has none
+    if meta is not None and meta.proxy:  # a provided type's model (one per custom object)
+        for object_type in _provided():
+            if object_type.model is model:
+                return object_type
     raise LookupError(f"{model.__name__} is not a registered record type")
 
 
 def all_types() -> list[ObjectType]:
-    return sorted(_types.values(), key=lambda t: (AREAS.index(t.area), t.key))
+    found = [*_types.values(), *_provided()]
+    return sorted(found, key=lambda t: (AREAS.index(t.area), t.key))

@@ -52,6 +52,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         {
             **_everywhere(READ, Scope.TEAM),
             "customers": (ALL, Scope.TEAM),
+            "objects": (ALL, Scope.TEAM),
             "activities": (ALL, Scope.TEAM),
             "sales": (ALL, Scope.TEAM),
             "analytics": (("view", "export"), Scope.TEAM),
@@ -65,6 +66,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         False,
         {
             "customers": (WORK, Scope.TEAM),
+            "objects": (WORK, Scope.TEAM),
             "activities": (WORK, Scope.TEAM),
             "sales": (WORK, Scope.TEAM),
             "analytics": (READ, Scope.OWN),
@@ -77,6 +79,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         False,
         {
             "customers": (("view", "create", "edit", "export"), Scope.ALL),
+            "objects": (("view", "export"), Scope.ALL),
             "activities": (WORK, Scope.ALL),
             "marketing": (ALL, Scope.ALL),
             "sales": (READ, Scope.ALL),
@@ -90,6 +93,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         False,
         {
             "customers": (WORK, Scope.ALL),
+            "objects": (WORK, Scope.ALL),
             "activities": (WORK, Scope.ALL),
             "service": (WORK, Scope.TEAM),
             "analytics": (READ, Scope.OWN),
@@ -102,6 +106,7 @@ BUILTIN_ROLES: tuple[BuiltinRole, ...] = (
         False,
         {
             "customers": (WORK, Scope.ALL),
+            "objects": (READ, Scope.ALL),
             "activities": (WORK, Scope.ALL),
             "service": (WORK, Scope.ALL),
             "contactcenter": (WORK, Scope.OWN),

@@ -61,3 +61,29 @@ def sweep_webhooks() -> int:
     from clientela.platform import outbox
 
     return outbox.sweep()
+
+
+@task()
+def run_rule(run_id: str) -> str:
+    """Run one rule run from its step if it is still due (decision 0007)."""
+    from clientela.platform.rules import runner
+
+    return runner.attempt(run_id)
+
+
+@periodic("platform.rules-sweep", "* * * * *")
+@task()
+def sweep_rules() -> int:
+    """Enqueue the rule runs that are due and not queued: waits that ended, retries, lost tasks."""
+    from clientela.platform.rules import engine
+
+    return engine.sweep()
+
+
+@periodic("platform.rules-scan", "* * * * *")
+@task()
+def scan_rules() -> int:
+    """Fire the date-relative rules whose moment came and the scheduled rules whose slot came."""
+    from clientela.platform.rules import engine, triggers
+
+    return engine.enqueue(triggers.scan_dates() + triggers.scan_schedules())

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from clientela.platform.views import configuration as configuration_views
 from clientela.platform.views import customfields as field_views
+from clientela.platform.views import plugins as plugin_views
 from clientela.platform.views import settings as settings_views
 
 app_name = "settings"
@@ -20,6 +21,9 @@ urlpatterns = [
     path("roles/<int:role_id>/delete/", settings_views.role_delete, name="role_delete"),
     path("audit/", settings_views.audit_log, name="audit"),
     path("webhooks/", include("clientela.platform.urls_webhooks")),
+    path("plugins/", plugin_views.plugin_list, name="plugin_list"),
+    path("plugins/<str:name>/switch/", plugin_views.plugin_switch, name="plugin_switch"),
+    path("rules/", include("clientela.platform.urls_rules")),
     path("configuration/", configuration_views.configuration_page, name="configuration"),
     path(
         "configuration/download/",
@@ -36,6 +40,7 @@ urlpatterns = [
         configuration_views.configuration_install,
         name="configuration_install",
     ),
+    path("custom-objects/", include("clientela.platform.urls_objects_settings")),
     path("custom-fields/", field_views.field_list, name="customfield_list"),
     path("custom-fields/new/", field_views.field_create, name="customfield_create"),
     path("custom-fields/<int:field_id>/", field_views.field_edit, name="customfield_edit"),

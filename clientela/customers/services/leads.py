@@ -182,7 +182,7 @@ def lead_set_status(*, actor: User, lead_id: Any, status: str, reason: str = "")
         if changes:
             audit.record(actor=actor, action="update", obj=lead, changes=changes)
     if changes:
-        payload = {"id": lead.pk, "from": previous, "to": status}
+        payload = {"id": lead.pk, "from": previous, "to": status, "changes": changes}
         events.emit(events.Event("customers.lead.status_changed", actor.pk, payload))
     return lead
 

@@ -174,7 +174,7 @@ def update_record[M: models.Model](
     except IntegrityError:
         raise _clash(values) from None
     if changes:
-        payload = {"id": locked.pk, "fields": sorted(changes)}
+        payload = {"id": locked.pk, "fields": sorted(changes), "changes": changes}
         events.emit(events.Event(f"{key}.updated", actor.pk, payload))
     return locked
 

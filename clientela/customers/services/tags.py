@@ -86,7 +86,8 @@ def _audit_tags(actor: User, record: models.Model, before: list[str]) -> bool:
         return False
     audit.record(actor=actor, action="update", obj=record, changes=changes)
     key = registry.for_model(type(record)).key
-    events.emit(events.Event(f"{key}.updated", actor.pk, {"id": record.pk, "fields": ["tags"]}))
+    payload = {"id": record.pk, "fields": ["tags"], "changes": changes}
+    events.emit(events.Event(f"{key}.updated", actor.pk, payload))
     return True
 
 
@@ -162,9 +163,11 @@ def _add_to(actor: User, record: models.Model, tags: list[Tag]) -> list[models.M
             }
         )
     after = sorted(before + [t.name for t in new], key=str.casefold)
-    audit.record(actor=actor, action="update", obj=record, changes={"tags": [before, after]})
+    changes = {"tags": [before, after]}
+    audit.record(actor=actor, action="update", obj=record, changes=changes)
     key = registry.for_model(type(record)).key
-    events.emit(events.Event(f"{key}.updated", actor.pk, {"id": record.pk, "fields": ["tags"]}))
+    payload = {"id": record.pk, "fields": ["tags"], "changes": changes}
+    events.emit(events.Event(f"{key}.updated", actor.pk, payload))
     through = type(record).tags.through  # type: ignore[attr-defined]
     column = f"{record._meta.model_name}_id"
     return [through(**{column: record.pk, "tag_id": t.pk}) for t in new]

@@ -37,12 +37,13 @@ from django.utils.translation import gettext as _
 from clientela.platform import customfields, permissions
 from clientela.platform.errors import Conflict, ValidationFailed
 from clientela.platform.models import CustomField, User
+from clientela.platform.services import configuration_objects, configuration_rules
 from clientela.platform.services.customfields import EDITABLE, KEY, field_create, field_update
 
 FORMAT = "clientela-configuration"
 VERSION = 1
 MAX_BYTES = 1_000_000
-SECTIONS = ("custom_fields",)
+SECTIONS = ("custom_objects", "custom_fields", "rules")
 FIELD_KEYS = ("key", "type", *EDITABLE, "target")  # a field's settings in a document
 VERTICALS_PACKAGE = "clientela.platform.verticals"
 
@@ -110,7 +111,9 @@ def configuration_export(*, actor: User, name: str = "") -> dict[str, Any]:
         "version": VERSION,
         "name": name or _("Configuration of %(date)s") % {"date": timezone.localdate()},
         "exported_at": timezone.now().isoformat(timespec="seconds"),
+        "custom_objects": configuration_objects.objects_export(),
         "custom_fields": sections,
+        **({"rules": configuration_rules.rules_export()} if actor.is_administrator else {}),
     }
 
 
@@ -234,8 +237,11 @@ def configuration_install(
     report = InstallReport(dry_run=dry_run)
     try:
         with transaction.atomic():
+            objects = document.get("custom_objects")
+            configuration_objects.objects_install(actor, objects, report, _translated)
             for object_type, entries in sections.items():
                 _install_fields(actor, str(object_type), entries, report)
+            configuration_rules.rules_install(actor, document.get("rules"), report, _translated)
             if dry_run:
                 raise _DryRun
     except _DryRun:

@@ -435,6 +435,11 @@ def _remove_key(model: type[models.Model], key: str) -> int:
             f"WHERE JSON_TYPE({column}, %s) IS NOT NULL"
         )
         params = [path, path]
+    if model._meta.proxy:  # a custom object's records: only its own rows in the shared table
+        pk = connection.ops.quote_name(str(model._meta.pk.column))
+        inner, inner_params = model._default_manager.order_by().values("pk").query.sql_with_params()
+        sql = f"{sql} AND {pk} IN ({inner})"
+        params = [*params, *inner_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount or 0)

@@ -20,10 +20,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clientela.platform import audit, inbound
+from clientela.platform import audit, events, inbound
 from clientela.platform.context import use_channel
 from clientela.platform.errors import NotFound, ValidationFailed
 from clientela.platform.models import InboundHook, User
+from clientela.platform.rules.triggers import INBOUND_EVENT
 from clientela.platform.services.webhooks import (
     clean_common,
     delete_audited,
@@ -144,4 +145,6 @@ def receive(hook: InboundHook, data: dict[str, Any]) -> tuple[str, models.Model]
     InboundHook.objects.filter(pk=hook.pk).update(
         last_received_at=timezone.now(), received_count=F("received_count") + 1
     )
+    payload = {"hook": hook.public_id, "object_type": kind.object_type, "id": record.pk}
+    events.emit(events.Event(INBOUND_EVENT, hook.owner_id, payload))  # rules' inbound trigger
     return kind.object_type, record

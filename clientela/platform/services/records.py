@@ -50,6 +50,11 @@ def resolve_ownership(actor: User, key: str, owner: Any, team: Any) -> tuple[Use
     return owner_obj, team_obj
 
 
+def _public(changes: dict[str, Any]) -> dict[str, Any]:
+    """The audit diff as events carry it (rules read it): without internal columns."""
+    return {k: v for k, v in changes.items() if k != "search_text"}
+
+
 def _event_name(key: str, verb: str) -> str:
     return f"{key}.{verb}"
 
@@ -101,7 +106,9 @@ def record_update[M: models.Model](
     if changes:
         events.emit(
             events.Event(
-                _event_name(key, "updated"), actor.pk, {"id": record.pk, "fields": sorted(changes)}
+                _event_name(key, "updated"),
+                actor.pk,
+                {"id": record.pk, "fields": sorted(changes), "changes": _public(changes)},
             )
         )
     return record

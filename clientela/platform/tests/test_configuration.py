@@ -11,7 +11,7 @@ from django.utils import translation
 
 from clientela import cli
 from clientela.platform.errors import Conflict, PermissionDenied, ValidationFailed
-from clientela.platform.models import CustomField
+from clientela.platform.models import CustomField, CustomObject
 from clientela.platform.services import configuration
 from clientela.platform.services.configuration import (
     configuration_export,
@@ -35,6 +35,10 @@ def _installed():
     return set(CustomField.objects.values_list("object_type", "key"))
 
 
+def _objects(document):
+    return [f"objects.{entry['key']}" for entry in document.get("custom_objects", [])]
+
+
 @pytest.mark.parametrize("slug", ["utilities", "banking"])
 def test_each_shipped_template_installs_into_an_empty_install(admin_user, slug):
     document = vertical_document(slug)
@@ -43,7 +47,12 @@ def test_each_shipped_template_installs_into_an_empty_install(admin_user, slug):
     report = configuration_install(actor=admin_user, document=document)
 
     assert _installed() == _fields(document)
-    assert sorted(report.created) == sorted(f"{t}.{k}" for t, k in _fields(document))
+    assert sorted(report.created) == sorted(
+        [*_objects(document), *(f"{t}.{k}" for t, k in _fields(document))]
+    )
+    assert set(CustomObject.objects.values_list("key", flat=True)) == {
+        name.removeprefix("objects.") for name in _objects(document)
+    }
     again = configuration_install(actor=admin_user, document=document)
     assert again.created == again.updated == []
     assert len(again.unchanged) == len(report.created)
@@ -125,8 +134,12 @@ def test_a_dry_run_reports_and_changes_nothing(admin_user):
         actor=admin_user, document=vertical_document("utilities"), dry_run=True
     )
 
-    assert report.dry_run and len(report.created) == len(_fields(vertical_document("utilities")))
+    document = vertical_document("utilities")
+    assert report.dry_run and len(report.created) == len(_fields(document)) + len(
+        _objects(document)
+    )
     assert CustomField.objects.count() == 0
+    assert not CustomObject.objects.exists()
 
 
 def test_only_an_administrator_installs(make_user):
@@ -157,7 +170,7 @@ def test_documents_of_another_kind_or_a_newer_version_are_refused(admin_user):
     for document, message in (
         ({"format": "something-else", "version": 1}, "does not hold"),
         ({"format": configuration.FORMAT, "version": 99}, "newer"),
-        ({"format": configuration.FORMAT, "version": 1, "rules": []}, "Unknown sections"),
+        ({"format": configuration.FORMAT, "version": 1, "pipelines": []}, "Unknown sections"),
         (
             {"format": configuration.FORMAT, "version": 1, "custom_fields": {"platform.user": []}},
             "platform.user",
@@ -187,3 +200,96 @@ def test_the_command_lists_installs_and_exports(admin_user, tmp_path, capsys):
     bad.write_text("format: nope\nversion: 1\n", encoding="utf-8")
     assert cli.main(["configuration", "install", str(bad)]) == 1
     assert "does not hold" in capsys.readouterr().err
+
+
+def test_custom_objects_export_and_install_with_their_fields_all_or_nothing(admin_user):
+    configuration_install(actor=admin_user, document=vertical_document("banking"))
+    exported = parse(configuration.dump(configuration_export(actor=admin_user)))
+    assert exported["custom_objects"] == [
+        {
+            "key": "card",
+            "label": "Card",
+            "label_plural": "Cards",
+            "description": "Credit and debit cards held by contacts.",
+        }
+    ]
+    assert [f["key"] for f in exported["custom_fields"]["objects.card"]] == [
+        "holder",
+        "brand",
+        "credit_limit",
+    ]
+    exported["custom_objects"].append({"key": "policy", "label": "Policy"})
+    exported["custom_fields"]["objects.policy"] = [
+        {"key": "premium", "label": "Premium", "type": "integer", "min_value": "x"}
+    ]
+
+    with pytest.raises(ValidationFailed) as excinfo:
+        configuration_install(actor=admin_user, document=exported)
+
+    assert list(excinfo.value.errors) == ["custom_fields.objects.policy.0.min_value"]
+    assert list(CustomObject.objects.values_list("key", flat=True)) == ["card"]
+    exported["custom_fields"]["objects.policy"][0]["min_value"] = 0
+    report = configuration_install(actor=admin_user, document=exported)
+    assert report.created == ["objects.policy", "objects.policy.premium"]
+    assert ("objects.policy", "premium") in _installed()
+
+
+def test_a_bad_custom_object_installs_nothing(admin_user):
+    document = vertical_document("utilities")
+    document["custom_objects"].append({"key": "Bad Key", "label": "X"})
+
+    with pytest.raises(ValidationFailed) as excinfo:
+        configuration_install(actor=admin_user, document=document)
+
+    assert list(excinfo.value.errors) == ["custom_objects.1.key"]
+    assert not CustomObject.objects.exists()
+    assert CustomField.objects.count() == 0
+
+
+RULE_DOCUMENT = {
+    "format": "clientela-configuration",
+    "version": 1,
+    "custom_fields": {
+        "customers.lead": [{"key": "budget", "label": "Budget", "type": "decimal"}],
+    },
+    "rules": [
+        {
+            "name": {"en": "Big budgets", "pt-br": "Orçamentos grandes"},
+            "object_type": "customers.lead",
+            "trigger": "created",
+            "conditions": {"all": [{"field": "custom.budget", "op": "gte", "value": "10000"}]},
+            "actions": [{"type": "platform.notify", "params": {"title": "Big budget"}}],
+        }
+    ],
+}
+
+
+def test_rules_travel_in_the_document_and_run_as_the_installer(admin_user, make_user):
+    from clientela.platform.models import Rule
+
+    # given a document with a field and a rule naming it, installed by another administrator
+    installer = make_user("administrator")
+    report = configuration_install(actor=installer, document=RULE_DOCUMENT)
+    assert "customers.lead: Big budgets" in report.created
+    rule = Rule.objects.get()
+    assert (rule.name, rule.run_as, rule.created_by) == ("Big budgets", installer, installer)
+    assert rule.conditions == RULE_DOCUMENT["rules"][0]["conditions"]
+    # the export carries it back; installing it again changes nothing
+    exported = configuration_export(actor=admin_user)
+    assert [r["name"] for r in exported["rules"]] == ["Big budgets"]
+    assert "run_as" not in exported["rules"][0]
+    again = configuration_install(actor=admin_user, document=parse(configuration.dump(exported)))
+    assert again.unchanged[-1] == "customers.lead: Big budgets"
+    assert Rule.objects.get().run_as == installer
+
+
+def test_a_bad_rule_installs_nothing_and_says_where(admin_user):
+    from clientela.platform.models import Rule
+
+    document = json.loads(json.dumps(RULE_DOCUMENT))
+    document["rules"][0]["conditions"]["all"][0]["value"] = "lots"
+    with pytest.raises(ValidationFailed) as excinfo:
+        configuration_install(actor=admin_user, document=document)
+    assert excinfo.value.errors == {"rules.0.conditions.all.0.value": ["Enter a number."]}
+    assert not Rule.objects.exists()
+    assert not CustomField.objects.exists()

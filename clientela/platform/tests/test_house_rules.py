@@ -23,9 +23,11 @@ SNAPSHOT = REPO / "docs" / "openapi.json"
 NOT_RECORD_TYPES = {
     # platform machinery
     *("AuditHead", "PeriodicJob", "RolePermission", "ApiToken", "Notification"),
-    *("Tag", "SavedView", "CalendarFeed"),
+    *("Tag", "SavedView", "CalendarFeed", "RoundRobinTurn"),
     # parts of a customer record: rights follow the account, contact or lead they belong to
     *("AccountContact", "ContactPoint", "Address", "Consent", "MergeRecord"),
+    # one table for every custom object's records: each object is its own type (objects.<key>)
+    "CustomRecord",
     # customer-data jobs: rights checked against the record type they work on
     *("DuplicateCandidate", "ImportJob", "ImportRowError", "ImportMapping"),
 }

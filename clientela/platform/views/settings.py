@@ -40,6 +40,12 @@ def index(request: AuthedRequest) -> HttpResponse:
             _("Fields your company adds to accounts, contacts, leads and activities."),
         ),
         (
+            "platform.customobject",
+            "settings:customobject_list",
+            _("Custom objects"),
+            _("Record types your company adds, such as vehicles or policies, with their fields."),
+        ),
+        (
             "platform.customfield",
             "settings:configuration",
             _("Configuration"),
@@ -50,6 +56,18 @@ def index(request: AuthedRequest) -> HttpResponse:
             "settings:webhook_list",
             _("Webhooks"),
             _("Send record changes to other systems, and receive leads and activities."),
+        ),
+        (
+            "platform.rule",
+            "settings:rule_list",
+            _("Rules"),
+            _("Automate follow-ups: when something happens to a record, act on it."),
+        ),
+        (
+            "platform.plugin",
+            "settings:plugin_list",
+            _("Plugins"),
+            _("Installed extensions: see what each adds, switch them on or off."),
         ),
         ("platform.audit", "settings:audit", _("Audit log"), _("Every change, by whom and how.")),
     ]
