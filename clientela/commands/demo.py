@@ -404,7 +404,7 @@ def _load(
     """Everything in one transaction: an error leaves nothing half-loaded (and SQLite is fast)."""
     from django.db import transaction
 
-    from clientela.commands import demo_history
+    from clientela.commands import demo_history, demo_rules
     from clientela.platform.context import use_channel
 
     contacts, created = 0, list[int]()  # created: account ids, in the order of specs
@@ -417,6 +417,9 @@ def _load(
             advance()
         teams = list(cast.teams.values())
         leads = demo_history.load(teams, created, seed, max(6, len(specs) // 2))
+    # after the commit, whose events have been matched by then: the rules act on what comes next
+    with use_channel("system"), transaction.atomic():
+        demo_rules.add_rules(cast.users[ADMIN])
     return cast, contacts, leads
 
 
