@@ -13,12 +13,26 @@ import time
 from pathlib import Path
 from typing import Any
 
-HELP = "Import accounts, contacts or leads from a CSV or XLSX file (resumable)."
+HELP = (
+    "Import accounts, contacts or leads from a CSV or XLSX file (resumable), or a custom "
+    "object's records from a CSV file (objects.<key>, all or nothing)."
+)
+BUILT_IN = ("contacts", "accounts", "leads")
+
+
+def _object_type(text: str) -> str:
+    if text in BUILT_IN or (text.startswith("objects.") and len(text) > len("objects.")):
+        return text
+    raise argparse.ArgumentTypeError(f"choose from {', '.join(BUILT_IN)} or objects.<key>")
+
+
 HELPER_MIN_BYTES = 1024 * 1024  # about 6,000 contact rows: long enough to be worth a helper
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("object_type", choices=["contacts", "accounts", "leads"])
+    parser.add_argument(
+        "object_type", type=_object_type, help="contacts, accounts, leads or objects.<key>"
+    )
     parser.add_argument("file", nargs="?", type=Path, help="the CSV or XLSX file")
     parser.add_argument(
         "--mapping",
@@ -43,6 +57,8 @@ def prepare(args: argparse.Namespace) -> None:
     """
     from clientela.platform import processes
 
+    if args.object_type.startswith("objects."):
+        return  # a custom object's import is small and needs no helper
     long_file = args.file is not None and args.file.is_file()
     if args.resume is not None or (long_file and args.file.stat().st_size >= HELPER_MIN_BYTES):
         processes.start_helper()
@@ -133,6 +149,8 @@ def _run(args: argparse.Namespace) -> int:
     if user is None:
         print("error: no such active user (use --user USERNAME)", file=sys.stderr)
         return 2
+    if args.object_type.startswith("objects."):
+        return _run_custom_records(args, user)
     started = time.monotonic()
     try:
         with use_channel("import"):
@@ -160,4 +178,33 @@ def _run(args: argparse.Namespace) -> int:
     if args.errors is not None:
         _write_errors(job, args.errors)
         print(f"rejected rows written to {args.errors}")
+    return 0
+
+
+def _run_custom_records(args: argparse.Namespace, user: Any) -> int:
+    """A custom object's records: the same all-or-nothing import as its upload page."""
+    from clientela.platform import customobjects
+    from clientela.platform.context import use_channel
+    from clientela.platform.errors import DomainError
+    from clientela.platform.services.customrecord_import import MAX_BYTES, records_import
+
+    kind = customobjects.kind(args.object_type)
+    if kind is None:
+        print(f"error: no custom object {args.object_type!r}", file=sys.stderr)
+        return 2
+    if args.file is None or not args.file.is_file():
+        print("error: give the CSV file to import", file=sys.stderr)
+        return 2
+    if args.file.stat().st_size > MAX_BYTES:
+        print(f"error: the file is larger than {MAX_BYTES // (1024 * 1024)} MB", file=sys.stderr)
+        return 1
+    try:
+        with use_channel("import"):
+            created = records_import(actor=user, kind=kind, content=args.file.read_bytes())
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for where, messages in exc.errors.items():
+            print(f"  {where}: {'; '.join(messages)}", file=sys.stderr)
+        return 1
+    print(f"Imported {created} {kind.label_plural if created != 1 else kind.label}.")
     return 0

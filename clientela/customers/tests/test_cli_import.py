@@ -139,3 +139,43 @@ def test_a_long_file_gets_its_helper_started_before_django_is_set_up(
     assert processes._ahead is None  # taken by the import, which stopped it
     assert "250 created" in capsys.readouterr().out
     assert Contact.objects.filter(external_id__startswith="L").count() == 250
+
+
+def _vehicles(admin: Any) -> None:
+    from clientela.platform.services import customfields, customobjects
+
+    customobjects.object_create(
+        actor=admin, values={"key": "vehicle", "label": "Vehicle", "label_plural": "Vehicles"}
+    )
+    customfields.field_create(
+        actor=admin,
+        values={
+            "object_type": "objects.vehicle",
+            "key": "year",
+            "label": "Year",
+            "field_type": "integer",
+            "min_value": 1900,
+        },
+    )
+
+
+def test_a_custom_objects_records_import_from_a_terminal_all_or_nothing(
+    admin_user: Any, tmp_path: Path, capsys: Any
+) -> None:
+    from clientela.platform.models import CustomRecord
+
+    _vehicles(admin_user)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,year\nFusca,1970\nDelorean,1800\n", encoding="utf-8")
+    good = tmp_path / "good.csv"
+    good.write_text("name,Year\nFusca,1970\nKombi,1975\n", encoding="utf-8")
+
+    assert main(["import", "objects.vehicle", str(bad), "--user", "admin"]) == 1
+    refused = capsys.readouterr().err
+    assert "row 3" in refused and CustomRecord.objects.count() == 0
+
+    assert main(["import", "objects.vehicle", str(good), "--user", "admin"]) == 0
+    assert "Imported 2 Vehicles." in capsys.readouterr().out
+    saved = {r.name: r.custom for r in CustomRecord.objects.all()}
+    assert saved == {"Fusca": {"year": 1970}, "Kombi": {"year": 1975}}
+    assert main(["import", "objects.nothing", str(good)]) == 2
