@@ -213,6 +213,8 @@ def matches(rule: Rule, verb: str, changes: Mapping[str, Any], event: events.Eve
     if trigger not in (RuleTrigger.FIELD_CHANGED, RuleTrigger.STATUS_ENTERED):
         return False
     name = str(config.get("field", ""))
+    if trigger == RuleTrigger.STATUS_ENTERED and verb == "created":
+        return _created_in(rule, name, config.get("to") or [], event)
     if verb not in UPDATE_VERBS or name not in changes:
         return False
     old, new = changes[name]
@@ -220,6 +222,22 @@ def matches(rule: Rule, verb: str, changes: Mapping[str, Any], event: events.Eve
     if config.get("from") and not _same(info, old, config["from"]):
         return False
     return not config.get("to") or _same(info, new, config["to"])
+
+
+def _created_in(rule: Rule, name: str, wanted: list[Any], event: events.Event) -> bool:
+    """A record created already in the status has entered it too (an opportunity created in
+    the RFP stage): its value is read, one query per such rule and new record."""
+    try:
+        target = registry.target(rule.object_type)
+    except KeyError:
+        return False
+    record = target.load(event.payload.get("id"))
+    if record is None:
+        return False
+    value = read(target, record, name)
+    if not wanted:
+        return value not in (None, "")
+    return _same(conditions.field_catalog(rule.object_type).get(name), value, wanted)
 
 
 # --- scans -----------------------------------------------------------------------------------

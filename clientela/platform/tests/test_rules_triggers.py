@@ -95,6 +95,22 @@ def test_status_entered_fires_on_a_lead_status_move(
     assert run.context["changes"]["status"] == ["working", "qualified"]
 
 
+def test_status_entered_fires_for_a_record_created_in_that_status(
+    admin_user: User, capture: Callable[..., Any]
+) -> None:
+    rule = make_rule(
+        admin_user,
+        trigger="status_entered",
+        trigger_config={"field": "rating", "to": ["hot"]},
+    )
+    hot = new_lead(admin_user, capture, rating="hot")
+    new_lead(admin_user, capture, rating="cold")
+    new_lead(admin_user, capture)
+    settle(capture)
+    assert fired(rule) == [(str(hot.pk), "done")]
+    assert RuleRun.objects.get(rule=rule).event == "customers.lead.created"
+
+
 def test_date_relative_on_creation_starts_now_and_fires_once(
     admin_user: User, capture: Callable[..., Any]
 ) -> None:
