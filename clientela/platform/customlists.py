@@ -29,7 +29,7 @@ def extend(spec: ListSpec) -> Extension | None:
     version = customfields.version()
     items = customfields.definitions(spec.object_type)
     columns = tuple(_column(item) for item in items)
-    filters = tuple(f for item in items if (f := _filter(item)) is not None)
+    filters = tuple(f for item in items if (f := _filter(item, entry.ordering)) is not None)
     sorts: list[Sort] = []
     annotations: dict[str, Any] = {}
     for item in items:
@@ -56,16 +56,19 @@ def _sorts(item: Definition, ordering: tuple[str, ...]) -> list[Sort]:
     """By the field, then as the list sorts by default: the field's index order."""
     up = (item.name, *ordering)
     return [
-        Sort(item.name, _("%(field)s, ascending") % {"field": item.label}, up),
+        Sort(item.name, _("%(field)s, ascending") % {"field": item.label}, up, True),
         Sort(
             f"-{item.name}",
             _("%(field)s, descending") % {"field": item.label},
             tuple(_flip(n) for n in up),
+            True,
         ),
     ]
 
 
-def _filter(item: Definition) -> Filter | None:
+def _filter(item: Definition, ordering: tuple[str, ...]) -> Filter | None:
+    """The field's filter; an indexed field's index is its value then the list's default
+    ``ordering``, so an equality on one value reads its rows in that order (``index_order``)."""
     kind = item.field_type
     if kind == FieldType.MULTI_CHOICE and item.filterable:
         return Filter(
@@ -87,10 +90,16 @@ def _filter(item: Definition) -> Filter | None:
             name,
             item.choices,
             condition=lambda _n, values: Q(**{f"{name}__in": values}),
+            index_order=ordering,
         )
     if kind == FieldType.BOOLEAN:
         return Filter(
-            name, item.label, FilterKind.BOOLEAN, name, condition=lambda _n, v: Q(**{name: v})
+            name,
+            item.label,
+            FilterKind.BOOLEAN,
+            name,
+            condition=lambda _n, v: Q(**{name: v}),
+            index_order=ordering,
         )
     if kind in TEXT_FILTERS:
         return Filter(
@@ -99,6 +108,7 @@ def _filter(item: Definition) -> Filter | None:
             FilterKind.TEXT,
             name,
             condition=lambda _n, v: Q(**{name: _as_stored(item, v)}),
+            index_order=ordering,
         )
     if kind == FieldType.LOOKUP:
         return Filter(
@@ -108,6 +118,7 @@ def _filter(item: Definition) -> Filter | None:
             name,
             target=item.target,
             condition=lambda _n, v: Q(**{name: v}),
+            index_order=ordering,
         )
     if kind in (FieldType.DATE, FieldType.DATETIME):
         return Filter(

@@ -76,6 +76,10 @@ class Filter:
     # The condition for one parsed parameter, when ``path`` and ``kind`` cannot say it (custom
     # fields compare stored JSON values): ``condition(param_name, value) -> Q``.
     condition: Callable[[str, Any], Q] | None = None
+    # The ordering an equality on one value of this filter reads straight from an index
+    # (a custom field's index is the value, then the list's default order): with it, a
+    # team-scoped page walks that index and checks visibility per row (see ``page``).
+    index_order: tuple[str, ...] = ()
 
     def param_names(self) -> tuple[str, ...]:
         if self.kind == FilterKind.DATE_RANGE:
@@ -90,6 +94,9 @@ class Sort:
     key: str  # "name", "-created"
     label: str | Promise
     ordering: tuple[str, ...]  # must end in a unique field and match an index
+    # led by an index of its own that no visibility branch has (a custom field's): a
+    # team-scoped page walks it and checks visibility per row instead of splitting
+    walks_own_index: bool = False
 
 
 @dataclass(frozen=True)
@@ -412,7 +419,7 @@ class ListSpec:
         inner = _inner_cursor(state)
         ordering = state.sort.ordering
         bound = _leading_bound(ordering, inner) if inner else Q()
-        if len(branches) > 1 and unscoped is not None:
+        if len(branches) > 1 and unscoped is not None and not self._walks_index(state):
             candidates = _candidates(unscoped.filter(bound), ordering, inner, limit, branches)
             queryset = queryset.filter(pk__in=candidates)
         else:
@@ -420,6 +427,21 @@ class ListSpec:
         page = paginate(queryset, ordering=ordering, cursor=inner, limit=limit)
         next_cursor = f"{state.sort.key}.{page.next_cursor}" if page.next_cursor else None
         return Page(page.items, next_cursor)
+
+    def _walks_index(self, state: ListState) -> bool:
+        """Whether one index already yields the page's rows in order (a sort by a custom
+        field, or one value of a custom filter under the default order). The branches would
+        each sort or filter their whole part instead (a team-scoped rep sorting a million
+        contacts by a custom number took 110 to 140 ms on SQLite); walking that index and checking
+        visibility per row reads about a page divided by the share of rows the actor sees."""
+        if state.sort.walks_own_index:
+            return True
+        for item in self.filters:
+            value = state.filters.get(item.key)
+            one = value is not None and not (isinstance(value, list | tuple) and len(value) != 1)
+            if one and item.index_order and item.index_order == state.sort.ordering:
+                return True
+        return False
 
     def describe(self) -> str:
         """A Markdown summary of the filters and sorts, for the API documentation."""

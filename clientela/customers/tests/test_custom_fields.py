@@ -291,3 +291,49 @@ def test_deleting_a_field_with_values_needs_its_key_and_removes_them(admin_user)
     assert "cf_tier" not in CONTACTS.current().column_keys()
     entry = AuditEntry.objects.filter(object_type="platform.customfield", action="delete").get()
     assert entry.changes["values_removed"] == [None, 1]
+
+
+def _all_pages(actor, spec, params):
+    seen, state = [], spec.parse(params)
+    while True:
+        page = record_page(actor, spec, state, limit=2)
+        seen += [c.first_name for c in page.items]
+        if page.next_cursor is None:
+            return seen
+        state = spec.parse({**params, "cursor": page.next_cursor})
+
+
+def test_a_team_rep_walks_the_fields_index_and_sees_only_their_records(
+    admin_user, make_user, make_team
+):
+    north, south = make_team("North"), make_team("South")
+    rep = make_user("sales-rep", teams=[north])
+    teammate = make_user("sales-rep", teams=[north])
+    stranger = make_user("sales-rep", teams=[south])
+    make_field(admin_user)
+    make_field(admin_user, "seats", "integer")
+    for owner, name, tier, seats in [
+        (rep, "Ana", "gold", 5),
+        (teammate, "Bia", "gold", 9),
+        (stranger, "Caio", "gold", 7),
+        (rep, "Duda", "silver", 3),
+        (teammate, "Eva", None, 8),
+        (stranger, "Fabi", "silver", 1),
+        (rep, "Gil", "gold", None),
+    ]:
+        custom = {k: v for k, v in (("tier", tier), ("seats", seats)) if v is not None}
+        person(owner, name, **custom)
+    spec = CONTACTS.current()
+
+    # one value under the default order, and a sort by a field: its index, visibility per row
+    assert spec._walks_index(spec.parse({"cf_tier": "gold"}))
+    assert spec._walks_index(spec.parse({"sort": "-cf_seats"}))
+    assert _all_pages(rep, spec, {"cf_tier": "gold"}) == ["Ana", "Bia", "Gil"]
+    assert _all_pages(rep, spec, {"sort": "-cf_seats"}) == ["Bia", "Eva", "Ana", "Duda", "Gil"]
+    # blanks sort first going up
+    assert _all_pages(rep, spec, {"cf_tier": "gold", "sort": "cf_seats"}) == ["Gil", "Ana", "Bia"]
+    # two values, or a range under the name order: the branches, same answers
+    assert not spec._walks_index(spec.parse({"cf_tier": ["gold", "silver"]}))
+    assert not spec._walks_index(spec.parse({"cf_seats_min": "4"}))
+    assert _all_pages(rep, spec, {"cf_tier": ["gold", "silver"]}) == ["Ana", "Bia", "Duda", "Gil"]
+    assert _all_pages(rep, spec, {"cf_seats_min": "4"}) == ["Ana", "Bia", "Eva"]
