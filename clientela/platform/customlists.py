@@ -122,10 +122,20 @@ def _filter(item: Definition, ordering: tuple[str, ...]) -> Filter | None:
         )
     if kind in (FieldType.DATE, FieldType.DATETIME):
         return Filter(
-            name, item.label, FilterKind.DATE_RANGE, name, condition=_date_condition(item)
+            name,
+            item.label,
+            FilterKind.DATE_RANGE,
+            name,
+            condition=_date_condition(item),
+            ids_first=True,
         )
     return Filter(
-        name, item.label, FilterKind.NUMBER_RANGE, name, condition=_number_condition(item)
+        name,
+        item.label,
+        FilterKind.NUMBER_RANGE,
+        name,
+        condition=_number_condition(item),
+        ids_first=True,
     )
 
 

@@ -80,6 +80,10 @@ class Filter:
     # (a custom field's index is the value, then the list's default order): with it, a
     # team-scoped page walks that index and checks visibility per row (see ``page``).
     index_order: tuple[str, ...] = ()
+    # A range on a value whose index also holds the sort's columns (a custom field's): the
+    # page's ids are read from that index alone, then their rows, instead of sorting every
+    # full row in range (see ``page``).
+    ids_first: bool = False
 
     def param_names(self) -> tuple[str, ...]:
         if self.kind == FilterKind.DATE_RANGE:
@@ -422,6 +426,9 @@ class ListSpec:
         if len(branches) > 1 and unscoped is not None and not self._walks_index(state):
             candidates = _candidates(unscoped.filter(bound), ordering, inner, limit, branches)
             queryset = queryset.filter(pk__in=candidates)
+        elif not branches and self._ids_first(state):
+            candidates = _candidates(queryset.filter(bound), ordering, inner, limit, [Q()])
+            queryset = queryset.filter(pk__in=candidates)
         else:
             queryset = queryset.filter(bound)
         page = paginate(queryset, ordering=ordering, cursor=inner, limit=limit)
@@ -442,6 +449,15 @@ class ListSpec:
             if one and item.index_order and item.index_order == state.sort.ordering:
                 return True
         return False
+
+    def _ids_first(self, state: ListState) -> bool:
+        """A range filter whose index holds the sort's columns: SQLite sorted every full row
+        in range (with its joins) to keep a page, 50 ms for 11,000 rows of a million; the
+        ids alone come from the index, and then only the page's rows are read."""
+        return any(
+            item.ids_first and any(name in state.filters for name in item.param_names())
+            for item in self.filters
+        )
 
     def describe(self) -> str:
         """A Markdown summary of the filters and sorts, for the API documentation."""

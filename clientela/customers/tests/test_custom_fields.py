@@ -337,3 +337,8 @@ def test_a_team_rep_walks_the_fields_index_and_sees_only_their_records(
     assert not spec._walks_index(spec.parse({"cf_seats_min": "4"}))
     assert _all_pages(rep, spec, {"cf_tier": ["gold", "silver"]}) == ["Ana", "Bia", "Duda", "Gil"]
     assert _all_pages(rep, spec, {"cf_seats_min": "4"}) == ["Ana", "Bia", "Eva"]
+    # a range for whoever sees everything: the page's ids from the field's index, then the rows
+    assert spec._ids_first(spec.parse({"cf_seats_min": "4"}))
+    assert not spec._ids_first(spec.parse({"cf_tier": "gold"}))
+    seen = _all_pages(admin_user, spec, {"cf_seats_min": "4", "cf_seats_max": "8"})
+    assert seen == ["Ana", "Caio", "Eva"]
