@@ -141,6 +141,8 @@ elif TASK_BACKEND == "db":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 else:
     raise ValueError(f"CLIENTELA_TASK_BACKEND must be 'db' or 'redis', got {TASK_BACKEND!r}")
+# days finished rule runs and webhook deliveries are kept (failed ones twice as long)
+AUTOMATION_LOG_DAYS = int(env_str("CLIENTELA_AUTOMATION_LOG_DAYS", "90"))
 
 # --- Auth and security ----------------------------------------------------------------------
 AUTH_USER_MODEL = "platform.User"

@@ -87,3 +87,12 @@ def scan_rules() -> int:
     from clientela.platform.rules import engine, triggers
 
     return engine.enqueue(triggers.scan_dates() + triggers.scan_schedules())
+
+
+@periodic("platform.prune-automation-logs", "41 3 * * *")
+@task()
+def prune_automation_logs() -> dict[str, int]:
+    """Finished rule runs and webhook deliveries past their retention period."""
+    from clientela.platform import retention
+
+    return retention.prune()
