@@ -135,6 +135,12 @@ def _value_labels() -> dict[str, str]:
         "email": _("E-mail"),
         "note": _("Note"),
         "sms": _("SMS"),
+        "contact": _("Contact"),
+        "account": _("Account"),
+        "account_role:decision_maker": _("Decision maker"),
+        "account_role:influencer": _("Influencer"),
+        "account_role:buyer": _("Buyer"),
+        "account_role:user": _("User"),
     }
 
 

@@ -392,7 +392,7 @@
     if (prop.type === "array") {
       var items = this.resolve(prop.items || {});
       if (items["enum"]) {
-        var multi = select(items["enum"].map(function (v) { return [v, self.label(v)]; }), null, { id: id, "data-path": path });
+        var multi = select(items["enum"].map(function (v) { return [v, self.label(v, name)]; }), null, { id: id, "data-path": path });
         multi.multiple = true;
         var chosen = Array.isArray(value) ? value : [];
         Array.prototype.forEach.call(multi.options, function (o) { o.selected = chosen.indexOf(o.value) !== -1; });
@@ -408,7 +408,7 @@
       return list;
     }
     if (enumValues || picker) {
-      var options = enumValues ? enumValues.map(function (v) { return [v, self.label(v)]; }) : picker.slice();
+      var options = enumValues ? enumValues.map(function (v) { return [v, self.label(v, name)]; }) : picker.slice();
       options.unshift(["", "—"]);
       var chooser = select(options, value === undefined ? "" : value, { id: id, "data-path": path });
       chooser.addEventListener("change", function () {
@@ -472,9 +472,10 @@
     return box;
   };
 
-  SchemaForm.prototype.label = function (value) {
+  // words for a setting's value: "property:value" first (the same value can mean two things)
+  SchemaForm.prototype.label = function (value, name) {
     var labels = this.meta.labels || {};
-    return labels[value] || String(value).replace(/_/g, " ");
+    return labels[name + ":" + value] || labels[value] || String(value).replace(/_/g, " ");
   };
 
   // --- errors from the server, by path -------------------------------------------------------

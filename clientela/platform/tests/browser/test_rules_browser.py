@@ -54,6 +54,15 @@ def test_build_a_rule_see_it_fire_and_test_it(
     step = actions.locator(".rule-step").first
     step.get_by_label("Action").select_option("platform.notify")
     step.locator("input[data-path='actions.0.params.title']").fill("Call {{ first_name }} today")
+    # a second step's settings come from its schema, values in words; then it is removed
+    actions.get_by_role("button", name="Add an action").click()
+    second = actions.locator(".rule-step").nth(1)
+    second.get_by_label("Action").select_option("customers.create_related")
+    role = second.locator("select[data-path='actions.1.params.account_role']")
+    expect(role.locator("option[value=decision_maker]")).to_have_text("Decision maker")
+    expect(role.locator("option[value=user]")).to_have_text("User")
+    second.get_by_role("button", name="Remove").click()
+    expect(actions.locator(".rule-step")).to_have_count(1)
     page.locator("form.rule-form button[type=submit]").click()
 
     expect(page.locator("main h1")).to_have_text("Acme leads")
