@@ -68,6 +68,7 @@ def _users() -> list[list[Any]]:
 
 
 def meta(object_type: str, errors: dict[str, list[str]]) -> dict[str, Any]:
+    catalog = conditions.field_catalog(object_type)  # built once: targets list every field
     return {
         "fields": [
             {
@@ -77,7 +78,7 @@ def meta(object_type: str, errors: dict[str, list[str]]) -> dict[str, Any]:
                 "choices": [[str(v), str(label)] for v, label in f.choices],
                 "ops": list(conditions.OPS_BY_TYPE.get(f.type, conditions.OPS_BY_TYPE["text"])),
             }
-            for f in fields(object_type)
+            for f in catalog.values()
         ],
         "ops": {op: str(label) for op, label in conditions.OP_LABELS.items()},
         "actions": [
@@ -96,10 +97,7 @@ def meta(object_type: str, errors: dict[str, list[str]]) -> dict[str, Any]:
                 [e.pk, e.description or e.url] for e in WebhookEndpoint.objects.order_by("id")
             ],
             "writable": [
-                [p, capfirst(str(f.label))]
-                for p in _writable(object_type)
-                for f in [conditions.field_catalog(object_type).get(p)]
-                if f is not None
+                [p, capfirst(str(catalog[p].label))] for p in _writable(object_type) if p in catalog
             ],
         },
         "labels": _value_labels(),

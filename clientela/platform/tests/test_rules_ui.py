@@ -271,9 +271,17 @@ def test_a_failed_run_can_be_tried_again(
 
     page = browser.get(f"/settings/rules/{rule.pk}/").content.decode()
     assert "SMTP down" in page and "Try again" in page
-    browser.post(f"/settings/rules/runs/{run.pk}/retry/", {"next": f"/settings/rules/{rule.pk}/"})
+    back = browser.post(
+        f"/settings/rules/runs/{run.pk}/retry/", {"next": f"/settings/rules/{rule.pk}/"}
+    )
+    assert back["Location"] == f"/settings/rules/{rule.pk}/"
     run.refresh_from_db()
     assert run.status in {RunStatus.PENDING, RunStatus.RETRYING}
+    # a "next" pointing elsewhere is not followed
+    for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        RuleRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
+        away = browser.post(f"/settings/rules/runs/{run.pk}/retry/", {"next": elsewhere})
+        assert away["Location"] == f"/settings/rules/{rule.pk}/"
 
 
 def test_only_administrators_reach_the_rules(

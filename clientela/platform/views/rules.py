@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -182,7 +183,7 @@ def run_retry(request: AuthedRequest, run_id: str) -> HttpResponse:
     else:
         messages.success(request, _("The run will be tried again in a moment."))
     back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
         return redirect(back)
     return redirect(reverse("settings:rule_detail", args=[run.rule_id]))
 
