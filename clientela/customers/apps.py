@@ -41,4 +41,9 @@ class CustomersConfig(AppConfig):
         from clientela.customers import rules
 
         rules.register()  # accounts, contacts and leads as rule targets
+        from django.db.models.signals import pre_migrate
+
         from clientela.customers import rule_actions  # noqa: F401  (add tags, create related)
+        from clientela.customers.imports import bulkload, tasks  # noqa: F401  (periodic job)
+
+        pre_migrate.connect(bulkload.before_migrate, sender=self)

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clientela.customers.imports import bulkload
 from clientela.customers.imports import mapping as mappings
 from clientela.customers.imports.batch import (
     Cleaned,
@@ -33,8 +34,8 @@ from clientela.customers.imports.batch import (
 )
 from clientela.customers.imports.batch import run_batch as _run_batch
 from clientela.customers.imports.reading import FileRejected, inspect, numbered_rows
-from clientela.customers.imports.specs import ImportSpec, spec_for
-from clientela.customers.models import DuplicatePolicy, ImportJob, ImportRowError
+from clientela.customers.imports.specs import ADDRESS_KEYS, ImportSpec, spec_for
+from clientela.customers.models import Address, DuplicatePolicy, ImportJob, ImportRowError
 from clientela.platform import customfields, permissions, processes
 from clientela.platform.errors import Conflict, NotFound, ValidationFailed
 from clientela.platform.models import User
@@ -265,8 +266,8 @@ def import_run(
     ctx = _context(actor, job, before_commit)
     try:
         source = _source(job, job.position)
-        with _fewer_collections():
-            left = (job.total_rows or 0) - job.position
+        left = (job.total_rows or 0) - job.position
+        with _fewer_collections(), bulkload.deferred(job, left, _bulk_targets(ctx)):
             cleaned = _cleaned_batches(ctx, source, batch_size, left)
             for index, (batch, clean) in enumerate(cleaned):
                 _run_batch(ctx, batch, index, clean)
@@ -284,6 +285,14 @@ def import_run(
 Batch = list[tuple[int, list[str]]]
 
 
+def _bulk_targets(ctx: RunContext) -> list[tuple[type[Any], list[str]]]:
+    """The tables an import writes many rows to, each with the columns it looks rows up by."""
+    targets: list[tuple[type[Any], list[str]]] = [(ctx.spec.model, list(ctx.spec.match_keys))]
+    if any(key in ADDRESS_KEYS for _i, key in ctx.columns):
+        targets.append((Address, []))
+    return targets
+
+
 def _cleaned_batches(
     ctx: RunContext, source: Source, size: int, remaining: int
 ) -> Iterator[tuple[Batch, Cleaned | None]]:
@@ -294,7 +303,8 @@ def _cleaned_batches(
     (about 40% of an import's CPU), so a two-core machine does both at once. It keeps
     ``AHEAD`` batches in hand: while the tables are small this process writes a batch faster
     than the helper cleans one, and later slower. The first batch is read and cleaned here,
-    while the helper starts (or, started ahead, cleans the next ones).
+    while the helper starts (or, started ahead, cleans the next ones). (Half a batch left the
+    helper behind: 100,000 contacts took 0.5 s longer.)
     """
     path, file_format, encoding, delimiter, start = source
     rows = numbered_rows(Path(path), file_format, encoding, delimiter, start)

@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from clientela.customers.models import ImportJob
+from clientela.platform.scheduler import periodic
 from clientela.platform.services.notifications import notification_create
 
 
@@ -32,3 +33,12 @@ def run_import(job_id: int) -> dict[str, int]:
 def _notify(job: ImportJob, title: str) -> None:
     url = reverse("customers:import_detail", args=[job.pk])
     notification_create(user=job.user, title=title, body=job.message, url=url)
+
+
+@periodic("customers.restore-import-indexes", "23 * * * *")
+@task()
+def restore_import_indexes() -> dict[str, int]:
+    """Indexes an import dropped until its rows were in, built again when its runner died."""
+    from clientela.customers.imports.bulkload import restore_abandoned
+
+    return {"built": restore_abandoned()}
