@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "clientela.platform",
     "clientela.customers",
     "clientela.activities",
+    "clientela.sales",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -233,6 +234,8 @@ LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("pt-br", _("Português (Brasil)"))]
 LOCALE_PATHS = [REPO_ROOT / "clientela" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "America/Sao_Paulo")
+# the company's currency: new deals' default and the one boards and reports total in
+CLIENTELA_CURRENCY = env_str("CLIENTELA_CURRENCY", "BRL").upper()
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "clientela_language"

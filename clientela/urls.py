@@ -38,7 +38,7 @@ urlpatterns = [
     ),
     path("search/", shell.global_search, name="search"),
     path("timeline/<str:object_type>/<int:object_id>/", timeline_view, name="timeline"),
-    path("pipeline/", shell.coming_soon, {"section": "pipeline"}, name="pipeline"),
+    path("sales/", include("clientela.sales.urls")),
     path("activities/", include("clientela.activities.urls")),
     path("marketing/", shell.coming_soon, {"section": "marketing"}, name="marketing"),
     path("service/", shell.coming_soon, {"section": "service"}, name="service"),

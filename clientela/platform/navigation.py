@@ -28,7 +28,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("accounts", _("Accounts"), "customers:account_list", "building"),
     Section("contacts", _("Contacts"), "customers:contact_list", "person"),
     Section("leads", _("Leads"), "customers:lead_list", "funnel"),
-    Section("pipeline", _("Pipeline"), "pipeline", "columns"),
+    Section("pipeline", _("Pipeline"), "sales:board", "columns"),
     Section("activities", _("Activities"), "activities:agenda", "calendar"),
     Section("marketing", _("Marketing"), "marketing", "megaphone"),
     Section("service", _("Service"), "service", "lifebuoy"),

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _default_pipeline(**_kwargs: object) -> None:
+    from clientela.sales.services import ensure_default_pipeline
+
+    ensure_default_pipeline()
+
+
+class SalesConfig(AppConfig):
+    name = "clientela.sales"
+    label = "sales"
+    verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from clientela.platform import customfields, registry, timeline
+        from clientela.sales.models import Opportunity, Pipeline
+        from clientela.sales.timeline import SOURCE
+
+        registry.register(
+            registry.ObjectType("sales.opportunity", _("Opportunities"), Opportunity, "sales")
+        )
+        # pipelines are the company's sales policy: configured like the other settings
+        registry.register(
+            registry.ObjectType("sales.pipeline", _("Pipelines"), Pipeline, "platform", owned=False)
+        )
+        customfields.register("sales.opportunity", Opportunity, ("-created_at", "-id"))
+        timeline.register(SOURCE)
+        from clientela.sales import rules
+
+        rules.register()  # opportunities as a rule target
+        post_migrate.connect(_default_pipeline, sender=self)
