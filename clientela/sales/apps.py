@@ -34,3 +34,6 @@ class SalesConfig(AppConfig):
 
         rules.register()  # opportunities as a rule target
         post_migrate.connect(_default_pipeline, sender=self)
+        from clientela.sales import links
+
+        links.register()  # merges, personal data and lead conversion (customers' registries)
