@@ -18,7 +18,7 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from clientela.platform import customfields, registry, timeline
-        from clientela.sales.models import Opportunity, Pipeline
+        from clientela.sales.models import Opportunity, Pipeline, Product
         from clientela.sales.timeline import SOURCE
 
         registry.register(
@@ -27,6 +27,11 @@ class SalesConfig(AppConfig):
         # pipelines are the company's sales policy: configured like the other settings
         registry.register(
             registry.ObjectType("sales.pipeline", _("Pipelines"), Pipeline, "platform", owned=False)
+        )
+        registry.register(
+            registry.ObjectType(
+                "sales.product", _("Products and prices"), Product, "platform", owned=False
+            )
         )
         customfields.register("sales.opportunity", Opportunity, ("-created_at", "-id"))
         timeline.register(SOURCE)

@@ -232,3 +232,154 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id}: {self.from_name} → {self.to_name}"
+
+
+# --- products and prices -------------------------------------------------------------------
+
+
+class ProductGroup(models.Model):
+    """A product group (category): plans set goals and reports total per group."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("product group")
+        verbose_name_plural = _("product groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tax(models.Model):
+    """A tax rate. Inclusive: the prices it applies to already contain it (Brazilian retail
+    prices do); exclusive: it is added on top."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    rate = models.DecimalField(_("rate (%)"), max_digits=7, decimal_places=4)
+    inclusive = models.BooleanField(_("included in prices"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("tax")
+        verbose_name_plural = _("taxes")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rate.normalize()}%)"
+
+
+class Product(models.Model):
+    sku = models.CharField(_("SKU"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unit"), max_length=20, default="un")
+    group = models.ForeignKey(
+        ProductGroup,
+        verbose_name=_("product group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="products",
+    )
+    tax = models.ForeignKey(
+        Tax,
+        verbose_name=_("tax"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["group", "name"])]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return f"{self.sku} — {self.name}"
+
+
+class PriceList(models.Model):
+    """Prices in one currency, valid between two dates (open ends allowed)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["currency", "name", "id"]
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+
+class Price(models.Model):
+    """A product's unit price in a list from ``min_quantity`` up (volume tiers: the tier with
+    the largest minimum not above the quantity applies)."""
+
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="prices")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    min_quantity = models.DecimalField(
+        _("from quantity"), max_digits=12, decimal_places=3, default=1
+    )
+    unit_price = models.DecimalField(_("unit price"), max_digits=16, decimal_places=4)
+
+    class Meta:
+        ordering = ["price_list_id", "product_id", "min_quantity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["price_list", "product", "min_quantity"], name="price_tier_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["product", "price_list", "min_quantity"])]
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+
+    def __str__(self) -> str:
+        return f"{self.product_id} ≥ {self.min_quantity}: {self.unit_price}"
+
+
+class OpportunityLine(models.Model):
+    """A product (or a described item) on a deal. The price, discount and tax are copied when
+    the line is written, so later price or tax changes do not rewrite an offer; the amounts are
+    kept rounded to cents (``pricing.line_amounts``)."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(_("unit price"), max_digits=16, decimal_places=4)
+    discount_percent = models.DecimalField(
+        _("discount (%)"), max_digits=5, decimal_places=2, default=0
+    )
+    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=7, decimal_places=4, default=0)
+    tax_inclusive = models.BooleanField(_("tax included"), default=False)
+    net_amount = models.DecimalField(_("net"), max_digits=16, decimal_places=2)
+    tax_amount = models.DecimalField(_("tax"), max_digits=16, decimal_places=2)
+    total_amount = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["opportunity_id", "position", "id"]
+        verbose_name = _("opportunity line")
+        verbose_name_plural = _("opportunity lines")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.description}"
