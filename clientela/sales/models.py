@@ -383,3 +383,25 @@ class OpportunityLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.description}"
+
+
+class ExchangeRate(models.Model):
+    """How many units of the company currency one unit of ``currency`` was worth from ``day``
+    on (entered or imported); reports convert with the latest rate not after their date."""
+
+    currency = models.CharField(_("currency"), max_length=3)
+    day = models.DateField(_("from"))
+    rate = models.DecimalField(_("rate"), max_digits=18, decimal_places=8)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["currency", "-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "day"], name="exchange_rate_unique"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.day}: {self.rate}"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from clientela.platform.models import User
 from clientela.platform.permissions import get_visible, visible_to
+from clientela.sales.currency import Rates
 from clientela.sales.models import (
     Opportunity,
     OpportunityContact,
@@ -134,7 +135,9 @@ def board(
     cards: int = CARDS,
 ) -> Board:
     """A pipeline's columns: every stage, open deals as cards (won and lost columns show the
-    deals closed in the filtered period, or the last 30 days)."""
+    deals closed in the filtered period, or the last 30 days). Totals are in ``currency`` (the
+    company's): other currencies are converted at today's rates; deals in a currency without a
+    rate are counted but not summed (``other_currencies``)."""
     f = filters or OpportunityFilters()
     base = opportunity_list(actor, OpportunityFilters(**{**f.__dict__, "pipeline_id": pipeline.pk}))
     base = base.filter(_board_scope(f))
@@ -144,24 +147,23 @@ def board(
         F("amount") * F("probability"), output_field=DecimalField(max_digits=20, decimal_places=2)
     )
     totals = (
-        base.filter(currency=currency)
-        .order_by()
-        .values("stage_id")
+        base.order_by()
+        .values("stage_id", "currency")
         .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(weighted))
     )
+    rates = Rates()
+    other_currencies = False
     for row in totals:
         column = columns.get(row["stage_id"])
-        if column is not None:
-            column.count += row["n"]
-            column.total += row["total"] or 0
-            column.weighted += (row["weighted"] or 0) / HUNDRED
-    others = base.exclude(currency=currency).order_by().values("stage_id").annotate(n=Count("id"))
-    other_currencies = False
-    for other in others:
-        column = columns.get(other["stage_id"])
-        if column is not None:
-            column.count += other["n"]
+        if column is None:
+            continue
+        column.count += row["n"]
+        total = rates.convert(row["total"] or Decimal(0), row["currency"])
+        if total is None:  # no rate for it: counted, not summed, and the board says so
             other_currencies = True
+            continue
+        column.total += total
+        column.weighted += rates.convert((row["weighted"] or 0) / HUNDRED, row["currency"]) or 0
     ranked = base.annotate(
         rank=Window(
             RowNumber(),

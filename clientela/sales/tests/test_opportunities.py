@@ -257,3 +257,33 @@ def test_a_rep_without_rights_cannot_create(make_user):
     marketer = make_user("marketing")
     with pytest.raises(PermissionDenied):
         opportunity_create(actor=marketer, values={"name": "x"})
+
+
+def test_the_board_totals_each_stage_in_the_company_currency(north, make_user):
+    from clientela.sales.currency import rates_save
+    from clientela.sales.selectors import board
+
+    for amount, currency in (("100", "BRL"), ("50.50", "BRL"), ("10", "USD"), ("3", "JPY")):
+        opportunity_create(
+            actor=north,
+            values={"name": f"{amount} {currency}", "amount": amount, "currency": currency},
+        )
+    first = board(north, default_pipeline(), currency="BRL")
+    column = first.columns[0]
+    assert (column.stage.name, column.count, column.total) == ("Initiation", 4, Decimal("150.50"))
+    assert first.other_currencies  # USD and JPY have no rate yet: counted, not summed
+    assert len(column.cards) == 4
+
+    rates_save(
+        actor=make_user("administrator"),
+        items=[
+            {"currency": "USD", "day": "2020-01-01", "rate": "5"},
+            {"currency": "JPY", "day": "2020-01-01", "rate": "0.04"},
+        ],
+    )
+    second = board(north, default_pipeline(), currency="BRL", cards=2)
+    column = second.columns[0]
+    assert (column.count, column.total, column.weighted) == (4, Decimal("200.62"), Decimal("20.06"))
+    assert not second.other_currencies
+    assert (len(column.cards), column.more) == (2, 2)
+    assert [c.count for c in second.columns[1:]] == [0] * 6
