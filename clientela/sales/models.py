@@ -215,6 +215,8 @@ class StageChange(models.Model):
     to_name = models.CharField(max_length=100)
     to_kind = models.CharField(max_length=8, choices=StageKind)
     at = models.DateTimeField(_("when"))
+    # when the deal moved on (kept on the row so time in stage is a plain aggregate)
+    left_at = models.DateTimeField(null=True, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -293,6 +293,8 @@ def missing_for(stage: Stage, values: dict[str, Any], current: Opportunity | Non
 
 
 def _history(opportunity: Opportunity, before: Stage | None, actor: User) -> None:
+    moment = opportunity.stage_entered_at or timezone.now()
+    StageChange.objects.filter(opportunity=opportunity, left_at__isnull=True).update(left_at=moment)
     StageChange.objects.create(
         opportunity=opportunity,
         from_stage=before,
@@ -300,7 +302,7 @@ def _history(opportunity: Opportunity, before: Stage | None, actor: User) -> Non
         from_name=before.name if before else "",
         to_name=opportunity.stage.name,
         to_kind=opportunity.stage.kind,
-        at=opportunity.stage_entered_at or timezone.now(),
+        at=moment,
         by=actor,
         amount=opportunity.amount,
         probability=opportunity.probability,
