@@ -18,6 +18,7 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from clientela.platform import customfields, registry, timeline
+        from clientela.sales import panels  # noqa: F401  (the deals panel on customer pages)
         from clientela.sales.models import Opportunity, Pipeline, Product
         from clientela.sales.timeline import SOURCE
 
@@ -39,6 +40,6 @@ class SalesConfig(AppConfig):
 
         rules.register()  # opportunities as a rule target
         post_migrate.connect(_default_pipeline, sender=self)
-        from clientela.sales import links
+        from clientela.sales import links, tasks  # noqa: F401  (tasks: the weekly snapshot)
 
         links.register()  # merges, personal data and lead conversion (customers' registries)

@@ -407,3 +407,49 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.day}: {self.rate}"
+
+
+# --- forecasting ---------------------------------------------------------------------------
+
+
+class Quota(models.Model):
+    """A rep's sales target for a month, in the company currency."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("month"))  # the first day of the month
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["month", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "month"], name="quota_unique")]
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.month:%Y-%m}: {self.amount}"
+
+
+class ForecastSnapshot(models.Model):
+    """A rep's forecast for a period as it stood when taken (weekly), so forecast accuracy can
+    be measured once the period has closed."""
+
+    taken_at = models.DateTimeField(_("taken"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField()
+    period_end = models.DateField()  # inclusive
+    closed_won = models.DecimalField(max_digits=18, decimal_places=2)
+    commit = models.DecimalField(max_digits=18, decimal_places=2)
+    best_case = models.DecimalField(max_digits=18, decimal_places=2)
+    pipeline = models.DecimalField(max_digits=18, decimal_places=2)
+    weighted = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        ordering = ["-taken_at", "owner_id"]
+        indexes = [models.Index(fields=["period_start", "owner", "taken_at"])]
+        verbose_name = _("forecast snapshot")
+        verbose_name_plural = _("forecast snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.period_start}: {self.commit}"

@@ -269,8 +269,13 @@ def _enter(values: dict[str, Any], stage: Stage, current: Opportunity | None) ->
         values["closed_at"] = None
         if not typed:
             values["probability"] = stage.probability
+        # an open deal is never "closed"; one reopened starts again in the pipeline unless
+        # the same change gives it a category ("omitted" is a rep's choice on an open deal)
+        reopened = current is not None and current.status != StageKind.OPEN
         category = values.get("forecast_category", getattr(current, "forecast_category", ""))
-        if category in (ForecastCategory.CLOSED, ForecastCategory.OMITTED, ""):
+        if category in (ForecastCategory.CLOSED, "") or (
+            reopened and "forecast_category" not in values
+        ):
             values["forecast_category"] = ForecastCategory.PIPELINE
 
 

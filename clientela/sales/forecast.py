@@ -1,0 +1,284 @@
+"""Forecasts by period: what was won, what reps commit to, their best case, the pipeline and its
+probability-weighted value, against quotas; weekly snapshots of it (to measure accuracy once a
+period closes); and a statistical forecast of won revenue from its monthly history (Holt-Winters
+exponential smoothing from statsmodels).
+
+Amounts are in the company currency: each (group, currency) sum is converted at today's rate;
+sums in a currency without a rate are left out, and the row names that currency
+(``unconverted``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from clientela.platform.models import User
+from clientela.platform.permissions import visible_to
+from clientela.sales.currency import Rates
+from clientela.sales.models import (
+    ForecastCategory,
+    ForecastSnapshot,
+    Opportunity,
+    Quota,
+    StageKind,
+)
+from clientela.sales.pricing import cents
+
+logger = logging.getLogger(__name__)
+ZERO = Decimal(0)
+GROUPS = ("owner", "team", "company")
+MIN_HISTORY = 6  # months of history a statistical forecast needs
+FIGURES = ("closed_won", "commit", "best_case", "pipeline", "weighted")
+
+
+@dataclass
+class ForecastRow:
+    key: int | None  # the owner's or team's id; None for the company (or deals without team)
+    closed_won: Decimal = ZERO
+    commit: Decimal = ZERO  # closed won plus open deals committed for the period
+    best_case: Decimal = ZERO  # commit plus the open best-case deals
+    pipeline: Decimal = ZERO  # every open deal expected to close in the period
+    weighted: Decimal = ZERO  # open deals times their probability
+    quota: Decimal | None = None
+    unconverted: set[str] = field(default_factory=set)  # currencies without a rate
+
+    @property
+    def attainment(self) -> float | None:
+        """Closed won as a share of the quota."""
+        return float(self.closed_won / self.quota) if self.quota else None
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @classmethod
+    def month(cls, day: dt.date) -> Period:
+        start = day.replace(day=1)
+        following = (start + dt.timedelta(days=32)).replace(day=1)
+        return cls(start, following - dt.timedelta(days=1))
+
+    @classmethod
+    def quarter(cls, day: dt.date) -> Period:
+        start = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        end = Period.month(dt.date(start.year, start.month + 2, 1)).end
+        return cls(start, end)
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as aware moments [start, end + 1 day) in the active time zone."""
+        zone = timezone.get_current_timezone()
+        low = dt.datetime.combine(self.start, dt.time(), zone)
+        return low, dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), zone)
+
+
+@dataclass
+class Forecast:
+    period: Period
+    group: str
+    rows: list[ForecastRow] = field(default_factory=list)
+
+    @property
+    def total(self) -> ForecastRow:
+        total = ForecastRow(None)
+        for row in self.rows:
+            for name in FIGURES:
+                setattr(total, name, getattr(total, name) + getattr(row, name))
+            total.unconverted |= row.unconverted
+            if row.quota is not None:
+                total.quota = (total.quota or ZERO) + row.quota
+        return total
+
+
+def _column(group: str) -> str | None:
+    return {"owner": "owner_id", "team": "team_id"}.get(group)
+
+
+def _add(
+    rows: dict[Any, ForecastRow],
+    figures: QuerySet[Any],
+    column: str | None,
+    rates: Rates,
+    names: dict[str, str],
+) -> None:
+    for item in figures:
+        key = item[column] if column else None
+        row = rows.setdefault(key, ForecastRow(key))
+        for source, target in names.items():
+            amount = item[source]
+            if amount is None:
+                continue
+            converted = rates.convert(Decimal(amount), item["currency"])
+            if converted is None:
+                row.unconverted.add(item["currency"])
+                continue
+            setattr(row, target, getattr(row, target) + converted)
+
+
+def figures(deals: QuerySet[Opportunity], period: Period, group: str = "owner") -> Forecast:
+    """The forecast of ``deals`` (already scoped to what the caller may see)."""
+    if group not in GROUPS:
+        raise ValueError(group)
+    column = _column(group)
+    keys = [column] if column else []
+    rates = Rates()
+    low, high = period.bounds()
+    rows: dict[Any, ForecastRow] = {}
+    won = (
+        deals.filter(status=StageKind.WON, closed_at__gte=low, closed_at__lt=high)
+        .order_by()
+        .values(*keys, "currency")
+        .annotate(won=Sum("amount"))
+    )
+    _add(rows, won, column, rates, {"won": "closed_won"})
+    weighted = ExpressionWrapper(
+        F("amount") * F("probability") / 100,
+        output_field=DecimalField(max_digits=20, decimal_places=4),
+    )
+    open_deals = (
+        deals.filter(
+            status=StageKind.OPEN,
+            expected_close_date__gte=period.start,
+            expected_close_date__lte=period.end,
+        )
+        .exclude(forecast_category=ForecastCategory.OMITTED)
+        .order_by()
+        .values(*keys, "currency")
+        .annotate(
+            commit=Sum("amount", filter=Q(forecast_category=ForecastCategory.COMMIT)),
+            best=Sum("amount", filter=Q(forecast_category=ForecastCategory.BEST_CASE)),
+            pipeline=Sum("amount"),
+            weighted=Sum(weighted),
+        )
+    )
+    _add(
+        rows,
+        open_deals,
+        column,
+        rates,
+        {"commit": "commit", "best": "best_case", "pipeline": "pipeline", "weighted": "weighted"},
+    )
+    for row in rows.values():
+        row.weighted = cents(row.weighted)
+        row.commit += row.closed_won
+        row.best_case += row.commit
+    _quotas(rows, period, group, deals)
+    ordered = sorted(rows.values(), key=lambda r: (r.key is None, r.key or 0))
+    return Forecast(period, group, ordered)
+
+
+def _quotas(rows: dict[Any, ForecastRow], period: Period, group: str, deals: Any) -> None:
+    quotas = Quota.objects.filter(month__gte=period.start, month__lte=period.end)
+    if group == "owner":
+        for user_id, amount in (
+            quotas.values("user_id").annotate(s=Sum("amount")).values_list("user_id", "s")
+        ):
+            rows.setdefault(user_id, ForecastRow(user_id)).quota = amount
+    elif group == "company":
+        total = quotas.aggregate(s=Sum("amount"))["s"]
+        if total is not None:
+            rows.setdefault(None, ForecastRow(None)).quota = total
+    else:  # a team's quota: its members' (a member of two teams counts in both)
+        from clientela.platform.models import Team
+
+        by_user = dict(
+            quotas.values("user_id").annotate(s=Sum("amount")).values_list("user_id", "s")
+        )
+        for team_id, user_id in Team.objects.values_list("id", "members__id"):
+            if user_id in by_user and team_id in rows:
+                row = rows[team_id]
+                row.quota = (row.quota or ZERO) + by_user[user_id]
+
+
+def forecast(actor: User, period: Period, group: str = "owner") -> Forecast:
+    return figures(visible_to(actor, Opportunity.objects.all()), period, group)
+
+
+def take_snapshots(now: dt.datetime | None = None) -> int:
+    """Every owner's forecast for the current month and quarter, as it stands (the weekly
+    job); the number of rows written."""
+    moment = now or timezone.now()
+    today = timezone.localdate(moment)
+    made = []
+    for period in (Period.month(today), Period.quarter(today)):
+        result = figures(Opportunity.objects.all(), period, "owner")
+        for row in result.rows:
+            if row.key is None:
+                continue
+            made.append(
+                ForecastSnapshot(
+                    taken_at=moment,
+                    owner_id=row.key,
+                    period_start=period.start,
+                    period_end=period.end,
+                    **{name: getattr(row, name) for name in FIGURES},
+                )
+            )
+    ForecastSnapshot.objects.bulk_create(made)
+    return len(made)
+
+
+def monthly_won(
+    actor: User, months: int = 24, until: dt.date | None = None
+) -> list[tuple[dt.date, Decimal]]:
+    """Won revenue per month for the last ``months`` months (the current one excluded), every
+    month listed (zero when nothing was won)."""
+    last = Period.month(until or timezone.localdate()).start
+    first = last
+    for _month in range(months):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    low = Period(first, last - dt.timedelta(days=1)).bounds()
+    rows = (
+        visible_to(actor, Opportunity.objects.filter(status=StageKind.WON))
+        .filter(closed_at__gte=low[0], closed_at__lt=low[1])
+        .annotate(month=TruncMonth("closed_at"))
+        .order_by()
+        .values("month", "currency")
+        .annotate(won=Sum("amount"))
+    )
+    rates = Rates()
+    totals: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        month = row["month"]
+        month = month.date() if isinstance(month, dt.datetime) else month
+        converted = rates.convert(row["won"] or ZERO, row["currency"])
+        totals[month] += converted or ZERO
+    series, month = [], first
+    while month < last:
+        series.append((month, totals.get(month, ZERO)))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return series
+
+
+def statistical(history: list[Decimal], horizon: int = 3) -> list[Decimal] | None:
+    """The next ``horizon`` months of won revenue by exponential smoothing: additive trend,
+    and a yearly season once two years of history exist; ``None`` with too little history."""
+    if sum(1 for value in history if value) < MIN_HISTORY:
+        return None
+    import numpy as np
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    values = np.array([float(v) for v in history])
+    seasonal = len(values) >= 24
+    model = ExponentialSmoothing(
+        values,
+        trend="add",
+        seasonal="add" if seasonal else None,
+        seasonal_periods=12 if seasonal else None,
+        initialization_method="estimated",
+    )
+    try:
+        fitted = model.fit()
+    except (ValueError, np.linalg.LinAlgError):
+        logger.warning("the won-revenue series could not be fitted", exc_info=True)
+        return None
+    return [cents(Decimal(str(max(0.0, float(v))))) for v in fitted.forecast(horizon)]
