@@ -453,3 +453,119 @@ class ForecastSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.period_start}: {self.commit}"
+
+
+# --- quotes and orders ---------------------------------------------------------------------
+
+
+class CompanyProfile(models.Model):
+    """The company as its documents show it (one row): name, address, logo, PIX key."""
+
+    name = models.CharField(_("name"), max_length=200)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=32, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    # a small PNG or JPEG, kept in the database (checked by its first bytes when uploaded)
+    logo = models.BinaryField(_("logo"), null=True, blank=True, editable=False)
+    logo_type = models.CharField(max_length=20, blank=True, editable=False)
+    pix_key = models.CharField(_("PIX key"), max_length=77, blank=True)
+    quote_terms = models.TextField(_("quote terms"), blank=True)
+    quote_valid_days = models.PositiveSmallIntegerField(_("quotes valid for (days)"), default=30)
+
+    class Meta:
+        verbose_name = _("company profile")
+        verbose_name_plural = _("company profile")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class Quote(models.Model):
+    """An offer made from a deal: numbered per year, and versioned (a revision is a new row
+    with the same number and the next version; the old one stays, superseded)."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="quotes")
+    number = models.CharField(_("number"), max_length=20)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=QuoteStatus, default="draft")
+    currency = models.CharField(_("currency"), max_length=3)
+    valid_until = models.DateField(_("valid until"))
+    terms = models.TextField(_("terms"), blank=True)
+    discount_percent = models.DecimalField(
+        _("discount (%)"), max_digits=5, decimal_places=2, default=0
+    )
+    net_amount = models.DecimalField(_("net"), max_digits=16, decimal_places=2, default=0)
+    tax_amount = models.DecimalField(_("tax"), max_digits=16, decimal_places=2, default=0)
+    total_amount = models.DecimalField(_("total"), max_digits=16, decimal_places=2, default=0)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=500, blank=True)
+    # the customer's link: only its digest is kept, and it stops working after ``link_expires``
+    link_digest = models.CharField(max_length=64, blank=True, editable=False)
+    link_expires = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["number", "version"], name="quote_version_unique")
+        ]
+        indexes = [models.Index(fields=["opportunity", "number", "version"])]
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+
+    def __str__(self) -> str:
+        return f"{self.number} v{self.version}"
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit_price = models.DecimalField(_("unit price"), max_digits=16, decimal_places=4)
+    discount_percent = models.DecimalField(
+        _("discount (%)"), max_digits=5, decimal_places=2, default=0
+    )
+    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=7, decimal_places=4, default=0)
+    tax_inclusive = models.BooleanField(_("tax included"), default=False)
+    net_amount = models.DecimalField(_("net"), max_digits=16, decimal_places=2)
+    tax_amount = models.DecimalField(_("tax"), max_digits=16, decimal_places=2)
+    total_amount = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["quote_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.description}"
+
+
+class DocumentCounter(models.Model):
+    """The last number given per document kind and year (``Q-2026``), taken under a row lock
+    so two users never get the same number."""
+
+    prefix = models.CharField(max_length=20, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last}"
