@@ -39,6 +39,7 @@ urlpatterns = [
     path("search/", shell.global_search, name="search"),
     path("timeline/<str:object_type>/<int:object_id>/", timeline_view, name="timeline"),
     path("sales/", include("clientela.sales.urls")),
+    path("q/", include("clientela.sales.urls_public")),  # the customer's quote link
     path("activities/", include("clientela.activities.urls")),
     path("marketing/", shell.coming_soon, {"section": "marketing"}, name="marketing"),
     path("service/", shell.coming_soon, {"section": "service"}, name="service"),

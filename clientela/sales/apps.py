@@ -19,7 +19,7 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from clientela.platform import customfields, registry, timeline
         from clientela.sales import panels  # noqa: F401  (the deals panel on customer pages)
-        from clientela.sales.models import Opportunity, Pipeline, Product
+        from clientela.sales.models import Opportunity, Pipeline, Product, SalesOrder
         from clientela.sales.timeline import SOURCE
 
         registry.register(
@@ -33,6 +33,9 @@ class SalesConfig(AppConfig):
             registry.ObjectType(
                 "sales.product", _("Products and prices"), Product, "platform", owned=False
             )
+        )
+        registry.register(
+            registry.ObjectType("sales.order", _("Sales orders"), SalesOrder, "sales")
         )
         customfields.register("sales.opportunity", Opportunity, ("-created_at", "-id"))
         timeline.register(SOURCE)

@@ -20,7 +20,7 @@ from clientela.customers.privacy import PersonalDataProvider, register_personal_
 from clientela.customers.services.leads import register_conversion_extra
 from clientela.platform.errors import ValidationFailed
 from clientela.platform.models import User
-from clientela.sales.models import ContactRole, Opportunity, OpportunityContact
+from clientela.sales.models import ContactRole, Opportunity, OpportunityContact, SalesOrder
 
 CONVERSION_OPTIONS = ("name", "amount", "currency", "expected_close_date", "pipeline", "stage")
 
@@ -95,6 +95,7 @@ def convert_to_opportunity(
 
 def register() -> None:
     register_relinker("customers.account", fk_relinker("opportunities", Opportunity, "account"))
+    register_relinker("customers.account", fk_relinker("sales orders", SalesOrder, "account"))
     register_relinker("customers.contact", _roles_relinker())
     register_personal_data(PersonalDataProvider("opportunities", _deals_of))
     register_conversion_extra("opportunity", convert_to_opportunity)

@@ -569,3 +569,100 @@ class DocumentCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}: {self.last}"
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SalesOrder(OwnedModel):
+    """What the customer bought: made from an accepted quote, handed to the back-office once
+    confirmed (``sales.order.confirmed`` for plugins; webhooks get ``sales.order.updated``)."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.PROTECT, related_name="orders"
+    )
+    quote = models.ForeignKey(
+        Quote, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=OrderStatus, default="draft")
+    currency = models.CharField(_("currency"), max_length=3)
+    net_amount = models.DecimalField(_("net"), max_digits=16, decimal_places=2, default=0)
+    tax_amount = models.DecimalField(_("tax"), max_digits=16, decimal_places=2, default=0)
+    total_amount = models.DecimalField(_("total"), max_digits=16, decimal_places=2, default=0)
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "created_at"]),
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["team", "owner"]),
+        ]
+        verbose_name = _("sales order")
+        verbose_name_plural = _("sales orders")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit_price = models.DecimalField(_("unit price"), max_digits=16, decimal_places=4)
+    net_amount = models.DecimalField(_("net"), max_digits=16, decimal_places=2)
+    tax_amount = models.DecimalField(_("tax"), max_digits=16, decimal_places=2)
+    total_amount = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["order_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.description}"
+
+
+class DeliveryEvent(models.Model):
+    """A step of an order's delivery as the carrier or the back-office reported it."""
+
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="deliveries")
+    at = models.DateTimeField(_("when"))
+    status = models.CharField(_("status"), max_length=60)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order_id", "at", "id"]
+        indexes = [models.Index(fields=["order", "at"])]
+        verbose_name = _("delivery event")
+        verbose_name_plural = _("delivery events")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.at}: {self.status}"

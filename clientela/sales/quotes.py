@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
+import secrets
+import smtplib
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -216,7 +224,7 @@ def pix_payload(quote: Quote) -> str:
         return ""
 
 
-def _qr_svg(payload: str) -> str:
+def qr_svg(payload: str) -> str:
     import segno
 
     return segno.make(payload, error="m").svg_data_uri(scale=4, border=2)
@@ -240,7 +248,7 @@ def quote_html(quote: Quote) -> str:
                 "company": profile,
                 "logo": logo,
                 "pix_payload": payload,
-                "pix_qr": _qr_svg(payload) if payload else "",
+                "pix_qr": qr_svg(payload) if payload else "",
             },
         )
 
@@ -252,3 +260,125 @@ def quote_pdf(quote: Quote) -> bytes:
 
     fetcher = URLFetcher(allowed_protocols={"data"}, timeout=2)
     return weasyprint.HTML(string=quote_html(quote), url_fetcher=fetcher).write_pdf()  # type: ignore[no-any-return]
+
+
+# --- sending and the customer's decision ---------------------------------------------------
+
+LINK_DAYS = 60  # a link never lives longer than this, whatever the validity date
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def _recipient(quote: Quote, to: str | None) -> str:
+    if to is None:
+        roles = quote.opportunity.contact_roles.select_related("contact").order_by("id")
+        first = next((r.contact for r in roles if r.contact.email), None)
+        to = first.email if first is not None else ""
+    to = to.strip() if isinstance(to, str) else ""
+    try:
+        validate_email(to)
+    except DjangoValidationError:
+        raise ValidationFailed(
+            errors={
+                "to": [_("Enter the customer's e-mail address (no contact on the deal has one).")]
+            }
+        ) from None
+    if "\n" in to or "\r" in to:
+        raise ValidationFailed(errors={"to": [_("Enter a valid e-mail address.")]})
+    return to
+
+
+def quote_send(
+    *, actor: User, quote_id: Any, base_url: str, to: str | None = None, message: str = ""
+) -> Quote:
+    """E-mail the quote's PDF with a link where the customer accepts or declines it (a secret
+    that only its digest is kept of, valid until the quote's end and never beyond 60 days)."""
+    quote = _get(actor, quote_id, "edit")
+    if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.SENT):
+        raise Conflict(_("Only a draft or sent quote can be sent."))
+    address = _recipient(quote, to)
+    if not isinstance(message, str) or len(message) > 5000:
+        raise ValidationFailed(
+            errors={"message": [_("Enter at most %(n)d characters.") % {"n": 5000}]}
+        )
+    token = secrets.token_urlsafe(32)
+    zone = timezone.get_current_timezone()
+    end_of_validity = dt.datetime.combine(quote.valid_until + dt.timedelta(days=1), dt.time(), zone)
+    expires = min(end_of_validity, timezone.now() + dt.timedelta(days=LINK_DAYS))
+    link = base_url.rstrip("/") + reverse("quote_public", args=[quote.pk, token])
+    profile = company()
+    with translation.override(quote.language):
+        subject = _("Quote %(number)s from %(company)s") % {
+            "number": quote.number,
+            "company": profile.name,
+        }
+        body = render_to_string(
+            "documents/quote_email.txt",
+            {"quote": quote, "company": profile, "link": link, "message": message.strip()},
+        )
+    email = EmailMessage(subject=subject.replace("\n", " ")[:200], body=body, to=[address])
+    email.attach(f"{quote.number}-v{quote.version}.pdf", quote_pdf(quote), "application/pdf")
+    try:
+        email.send()
+    except (OSError, smtplib.SMTPException) as exc:
+        raise Conflict(
+            _("The mail server did not take the message: %(error)s") % {"error": exc}
+        ) from None
+    with transaction.atomic():
+        Quote.objects.filter(pk=quote.pk).update(
+            status=QuoteStatus.SENT,
+            sent_at=timezone.now(),
+            link_digest=_digest(token),
+            link_expires=expires,
+        )
+        _note(
+            actor,
+            quote.opportunity,
+            "",
+            _("%(quote)s sent to %(to)s") % {"quote": quote, "to": address},
+        )
+    quote.refresh_from_db()
+    return quote
+
+
+def quote_by_link(quote_id: Any, token: str) -> Quote:
+    """The quote a customer's link names, if the secret matches and has not expired."""
+    from clientela.platform.errors import NotFound
+
+    if isinstance(quote_id, bool) or not str(quote_id).isdigit() or not token:
+        raise NotFound()
+    quote = Quote.objects.select_related("opportunity__account").filter(pk=int(quote_id)).first()
+    if quote is None or not quote.link_digest:
+        raise NotFound()
+    if not hmac.compare_digest(quote.link_digest, _digest(token[:200])):
+        raise NotFound()
+    if quote.link_expires is None or quote.link_expires < timezone.now():
+        raise Conflict(_("This link has expired; ask for a new quote."))
+    return quote
+
+
+def quote_decide(*, quote_id: Any, token: str, accept: bool, note: str = "") -> Quote:
+    """The customer's answer through the link: accepting makes the sales order and moves the
+    deal to won, in one transaction; the deal's owner is recorded as acting for them."""
+    from clientela.platform.context import use_channel
+    from clientela.sales.orders import order_from_quote
+
+    quote = quote_by_link(quote_id, token)
+    if not isinstance(note, str) or len(note) > 500:
+        raise ValidationFailed(errors={"note": [_("Enter at most %(n)d characters.") % {"n": 500}]})
+    with transaction.atomic(), use_channel("system"):
+        locked = Quote.objects.select_for_update().select_related("opportunity").get(pk=quote.pk)
+        if locked.status != QuoteStatus.SENT:
+            raise Conflict(_("This quote has already been answered or replaced."))
+        locked.status = QuoteStatus.ACCEPTED if accept else QuoteStatus.DECLINED
+        locked.decided_at = timezone.now()
+        locked.decision_note = note.strip()
+        locked.save(update_fields=["status", "decided_at", "decision_note"])
+        owner = locked.opportunity.owner
+        verb = _("accepted") if accept else _("declined")
+        _note(owner, locked.opportunity, str(locked), f"{locked} {verb}")
+        if accept:
+            order_from_quote(actor=owner, quote=locked)
+    return locked
