@@ -146,6 +146,7 @@ def _mount() -> None:
     from clientela.platform.api_customfields import router as custom_fields_router
     from clientela.platform.api_saved_views import router as saved_views_router
     from clientela.platform.api_webhooks import router as webhooks_router
+    from clientela.sales.api import router as sales_router
 
     api.add_router("/v1/", platform_router)
     api.add_router("/v1/", saved_views_router)
@@ -159,6 +160,7 @@ def _mount() -> None:
     api.add_router("/v1/", imports_router)  # before customers: /contacts/export is not an id
     api.add_router("/v1/", customers_router)
     api.add_router("/v1/", activities_router)
+    api.add_router("/v1/", sales_router)
 
 
 _mount()

@@ -31,6 +31,7 @@ from clientela.sales.models import (
     ProductGroup,
     Tax,
 )
+from clientela.sales.services import pk_of
 
 KEY = "sales.product"
 MAX_LINES = 200
@@ -96,11 +97,8 @@ def _by_id(model: type[Model], pk: Any, field: str, errors: Errors) -> Any:
         return None
     if isinstance(pk, model):
         return pk
-    found = (
-        model._default_manager.filter(pk=int(pk)).first()
-        if not isinstance(pk, bool) and str(pk).isdigit()
-        else None
-    )
+    number = pk_of(pk)
+    found = None if number is None else model._default_manager.filter(pk=number).first()
     if found is None:
         errors[field] = [_("Choose one of the listed values.")]
     return found
@@ -124,9 +122,8 @@ def _save(actor: User, record: Model, before: dict[str, Any], action: str) -> Mo
 
 
 def _get(model: type[Model], pk: Any) -> Any:
-    if isinstance(pk, bool) or not str(pk).isdigit():
-        raise NotFound()
-    found = model._default_manager.filter(pk=int(pk)).first()
+    number = pk_of(pk)
+    found = None if number is None else model._default_manager.filter(pk=number).first()
     if found is None:
         raise NotFound()
     return found

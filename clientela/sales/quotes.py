@@ -39,6 +39,7 @@ from clientela.sales.models import (
     QuoteLine,
     QuoteStatus,
 )
+from clientela.sales.services import pk_of
 
 MAX_TERMS = 20000
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -190,9 +191,10 @@ def quote_revise(*, actor: User, quote_id: Any, values: dict[str, Any] | None = 
 def _get(actor: User, quote_id: Any, action: str) -> Quote:
     from clientela.platform.errors import NotFound
 
-    if isinstance(quote_id, bool) or not str(quote_id).isdigit():
-        raise NotFound()
-    quote = Quote.objects.select_related("opportunity").filter(pk=int(quote_id)).first()
+    pk = pk_of(quote_id)
+    quote = (
+        None if pk is None else Quote.objects.select_related("opportunity").filter(pk=pk).first()
+    )
     if quote is None:
         raise NotFound()
     permissions.get_for_action(actor, Opportunity.objects.all(), quote.opportunity_id, action)
@@ -347,9 +349,10 @@ def quote_by_link(quote_id: Any, token: str) -> Quote:
     """The quote a customer's link names, if the secret matches and has not expired."""
     from clientela.platform.errors import NotFound
 
-    if isinstance(quote_id, bool) or not str(quote_id).isdigit() or not token:
+    pk = pk_of(quote_id)
+    if pk is None or not token:
         raise NotFound()
-    quote = Quote.objects.select_related("opportunity__account").filter(pk=int(quote_id)).first()
+    quote = Quote.objects.select_related("opportunity__account").filter(pk=pk).first()
     if quote is None or not quote.link_digest:
         raise NotFound()
     if not hmac.compare_digest(quote.link_digest, _digest(token[:200])):

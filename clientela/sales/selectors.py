@@ -48,9 +48,10 @@ def pipelines(*, active_only: bool = True) -> QuerySet[Pipeline]:
 
 
 def pipeline_get(pipeline_id: Any) -> Pipeline | None:
-    if isinstance(pipeline_id, bool) or not str(pipeline_id).isdigit():
-        return None
-    return Pipeline.objects.filter(pk=int(pipeline_id)).first()
+    from clientela.sales.services import pk_of
+
+    pk = pk_of(pipeline_id)
+    return None if pk is None else Pipeline.objects.filter(pk=pk).first()
 
 
 def stages_of(pipeline: Pipeline) -> list[Stage]:

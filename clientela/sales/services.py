@@ -67,6 +67,23 @@ MAX_GUIDANCE = 10
 Errors = dict[str, list[str]]
 
 
+MAX_PK = 2**63 - 1
+
+
+def pk_of(value: Any) -> int | None:
+    """A record id from user input (an int, or ASCII digits), or ``None``: never an error
+    ("²" is a digit to ``str.isdigit``, and 30 digits overflow the database's integer)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= MAX_PK else None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdecimal() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_PK else None
+
+
 def company_currency() -> str:
     return str(getattr(settings, "CLIENTELA_CURRENCY", "BRL"))
 
@@ -201,16 +218,14 @@ def _stage_of(values: dict[str, Any], current: Opportunity | None, errors: Error
     return None
 
 
-def _pipeline_by_id(pk: Any) -> Pipeline | None:
-    if isinstance(pk, bool) or not str(pk).isdigit():
-        return None
-    return Pipeline.objects.filter(pk=int(pk)).first()
+def _pipeline_by_id(value: Any) -> Pipeline | None:
+    pk = pk_of(value)
+    return None if pk is None else Pipeline.objects.filter(pk=pk).first()
 
 
-def _stage_by_id(pk: Any) -> Stage | None:
-    if isinstance(pk, bool) or not str(pk).isdigit():
-        return None
-    return Stage.objects.select_related("pipeline").filter(pk=int(pk)).first()
+def _stage_by_id(value: Any) -> Stage | None:
+    pk = pk_of(value)
+    return None if pk is None else Stage.objects.select_related("pipeline").filter(pk=pk).first()
 
 
 def _first_stage(pipeline: Pipeline, errors: Errors) -> Stage | None:
@@ -280,7 +295,9 @@ def _enter(values: dict[str, Any], stage: Stage, current: Opportunity | None) ->
 
 
 def _blank(name: str, values: dict[str, Any], current: Opportunity | None) -> bool:
-    if name == "contacts":
+    if name == "contacts":  # the list sent with the change, else the deal's own
+        if "contacts" in values:
+            return not values["contacts"]
         return current is None or not current.contact_roles.exists()
     value = values[name] if name in values else getattr(current, name, None)
     if name == "amount":
@@ -345,9 +362,7 @@ def opportunity_create(*, actor: User, values: dict[str, Any]) -> Opportunity:
     cleaned, stage = clean_opportunity(actor, {k: v for k, v in values.items() if k != "contacts"})
     assert stage is not None  # a new deal always has one (or cleaning raised)
     _enter(cleaned, stage, None)
-    errors = missing_for(stage, cleaned, None) if "contacts" not in stage.required_fields else {}
-    if "contacts" in stage.required_fields and not contacts:
-        errors["contacts"] = [_("Required to enter the stage “%(stage)s”.") % {"stage": stage.name}]
+    errors = missing_for(stage, {**cleaned, "contacts": contacts or []}, None)
     if errors:
         raise ValidationFailed(errors=errors)
     with transaction.atomic():
@@ -371,9 +386,8 @@ def opportunity_update(*, actor: User, opportunity_id: Any, values: dict[str, An
     if moving:
         assert stage is not None
         _enter(cleaned, stage, current)
-        errors = missing_for(stage, cleaned, current)
-        if contacts:
-            errors.pop("contacts", None)
+        sent = {"contacts": contacts} if contacts is not None else {}
+        errors = missing_for(stage, {**cleaned, **sent}, current)
         if errors:
             raise ValidationFailed(errors=errors)
     elif cleaned.get("probability_set") is False and "probability" in cleaned:
@@ -525,7 +539,9 @@ def _clean_stage(item: Any, index: int, errors: Errors) -> dict[str, Any]:
     ):
         errors[f"{where}.rotting_days"] = [_("Enter a number of days from 1 to 3650.")]
     required = item.get("required_fields") or []
-    if not isinstance(required, list) or any(r not in REQUIRABLE for r in required):
+    if not isinstance(required, list) or any(
+        not isinstance(r, str) or r not in REQUIRABLE for r in required
+    ):
         errors[f"{where}.required_fields"] = [_("Choose among the listed fields.")]
     guidance = item.get("guidance") or []
     cleaned_guidance = _clean_guidance(guidance, f"{where}.guidance", errors)
@@ -535,7 +551,9 @@ def _clean_stage(item: Any, index: int, errors: Errors) -> dict[str, Any]:
         "probability": chance,
         "kind": kind,
         "rotting_days": rotting,
-        "required_fields": sorted(set(required)) if isinstance(required, list) else [],
+        "required_fields": sorted({r for r in required if isinstance(r, str)})
+        if isinstance(required, list)
+        else [],
         "guidance": cleaned_guidance,
     }
 
@@ -613,6 +631,8 @@ def pipeline_create(*, actor: User, values: dict[str, Any]) -> Pipeline:
     with transaction.atomic():
         if Pipeline.objects.filter(name__iexact=cleaned["name"]).exists():
             raise ValidationFailed(errors={"name": [_("A pipeline with this name exists.")]})
+        if cleaned.get("is_default") and cleaned.get("active") is False:
+            raise ValidationFailed(errors={"active": [_("The default pipeline stays active.")]})
         if cleaned.get("is_default"):
             Pipeline.objects.filter(is_default=True).update(is_default=False)
         position = (Pipeline.objects.aggregate(m=Max("position"))["m"] or 0) + 1
@@ -622,7 +642,7 @@ def pipeline_create(*, actor: User, values: dict[str, Any]) -> Pipeline:
             actor=actor,
             action="create",
             obj=pipeline,
-            changes=audit.diff({}, {"name": pipeline.name, "stages": _stage_names(pipeline)}),
+            changes=audit.diff({}, _state(pipeline)),
         )
     return pipeline
 
@@ -637,7 +657,7 @@ def pipeline_update(*, actor: User, pipeline_id: Any, values: dict[str, Any]) ->
         pipeline = Pipeline.objects.select_for_update().filter(pk=_int(pipeline_id)).first()
         if pipeline is None:
             raise NotFound()
-        before = {"name": pipeline.name, "stages": _stage_names(pipeline)}
+        before = _state(pipeline)
         name = cleaned.get("name")
         if name and Pipeline.objects.filter(name__iexact=name).exclude(pk=pipeline.pk).exists():
             raise ValidationFailed(errors={"name": [_("A pipeline with this name exists.")]})
@@ -645,7 +665,8 @@ def pipeline_update(*, actor: User, pipeline_id: Any, values: dict[str, Any]) ->
             raise ValidationFailed(
                 errors={"is_default": [_("Make another pipeline the default instead.")]}
             )
-        if cleaned.get("active") is False and pipeline.is_default:
+        default = cleaned.get("is_default", pipeline.is_default)
+        if default and not cleaned.get("active", pipeline.active):
             raise ValidationFailed(errors={"active": [_("The default pipeline stays active.")]})
         if cleaned.get("is_default"):
             Pipeline.objects.filter(is_default=True).exclude(pk=pipeline.pk).update(
@@ -656,8 +677,7 @@ def pipeline_update(*, actor: User, pipeline_id: Any, values: dict[str, Any]) ->
         pipeline.save()
         if stages is not None:
             _write_stages(pipeline, stages)
-        after = {"name": pipeline.name, "stages": _stage_names(pipeline)}
-        changes = audit.diff(before, after)
+        changes = audit.diff(before, _state(pipeline))
         if changes:
             audit.record(actor=actor, action="update", obj=pipeline, changes=changes)
     return pipeline
@@ -673,7 +693,7 @@ def pipeline_delete(*, actor: User, pipeline_id: Any) -> None:
             raise Conflict(_("The default pipeline cannot be deleted."))
         if Opportunity.objects.filter(pipeline=pipeline).exists():
             raise Conflict(_("Opportunities are in this pipeline; move them first."))
-        before = {"name": pipeline.name, "stages": _stage_names(pipeline)}
+        before = _state(pipeline)
         pk = pipeline.pk
         pipeline.delete()
         pipeline.pk = pk
@@ -681,13 +701,25 @@ def pipeline_delete(*, actor: User, pipeline_id: Any) -> None:
 
 
 def _int(value: Any) -> int:
-    if isinstance(value, bool) or not str(value).isdigit():
+    pk = pk_of(value)
+    if pk is None:
         raise NotFound()
-    return int(value)
+    return pk
 
 
-def _stage_names(pipeline: Pipeline) -> str:
-    return " → ".join(pipeline.stages.order_by("position", "id").values_list("name", flat=True))
+def _state(pipeline: Pipeline) -> dict[str, Any]:
+    """What the audit log keeps of a pipeline: its flags and every stage's settings."""
+    stages = [
+        f"{s.name} ({s.kind}, {s.probability}%, {s.rotting_days or '-'}d, "
+        f"{'+'.join(s.required_fields or []) or '-'}, {len(s.guidance or [])} guidance)"
+        for s in pipeline.stages.order_by("position", "id")
+    ]
+    return {
+        "name": pipeline.name,
+        "active": pipeline.active,
+        "is_default": pipeline.is_default,
+        "stages": "; ".join(stages),
+    }
 
 
 def _write_stages(pipeline: Pipeline, stages: list[dict[str, Any]]) -> None:
@@ -702,6 +734,18 @@ def _write_stages(pipeline: Pipeline, stages: list[dict[str, Any]]) -> None:
         pk = item.get("id")
         found = existing.get(pk) if isinstance(pk, int) and not isinstance(pk, bool) else None
         stage = found if found is not None else Stage(pipeline=pipeline)
+        if (
+            found is not None
+            and fields.get("kind", found.kind) != found.kind
+            and (Opportunity.objects.filter(stage_id=found.pk).exists())
+        ):
+            raise ValidationFailed(
+                errors={
+                    f"stages.{position}.kind": [
+                        _("Deals are in this stage; its kind cannot change. Move them first.")
+                    ]
+                }
+            )
         for name, value in fields.items():
             setattr(stage, name, value)
         stage.position = position

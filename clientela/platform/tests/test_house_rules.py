@@ -30,6 +30,13 @@ NOT_RECORD_TYPES = {
     "CustomRecord",
     # customer-data jobs: rights checked against the record type they work on
     *("DuplicateCandidate", "ImportJob", "ImportRowError", "ImportMapping"),
+    # parts of a deal, its pipeline or its documents: rights follow the deal, the pipeline
+    # settings (sales.pipeline), the catalogue (sales.product) or the order they belong to
+    *("Stage", "OpportunityContact", "StageChange", "OpportunityLine", "QuoteLine"),
+    *("OrderLine", "DeliveryEvent", "Quote"),
+    *("ProductGroup", "Tax", "PriceList", "Price", "ExchangeRate", "CompanyProfile"),
+    # sales machinery: document numbers, quotas and forecast history (read through forecasts)
+    *("DocumentCounter", "Quota", "ForecastSnapshot"),
 }
 
 

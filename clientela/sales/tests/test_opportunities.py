@@ -287,3 +287,39 @@ def test_the_board_totals_each_stage_in_the_company_currency(north, make_user):
     assert not second.other_currencies
     assert (len(column.cards), column.more) == (2, 2)
     assert [c.count for c in second.columns[1:]] == [0] * 6
+
+
+def test_a_stage_asking_for_contacts_judges_the_list_sent_with_the_move(north, make_user):
+    from clientela.sales.services import pipeline_create
+
+    pipeline = pipeline_create(
+        actor=make_user("administrator"),
+        values={
+            "name": "Contacts first",
+            "stages": [
+                {"name": "Open"},
+                {"name": "Met", "required_fields": ["contacts", "amount"]},
+            ],
+        },
+    )
+    ana = contact_create(actor=north, values={"first_name": "Ana"})
+    deal = opportunity_create(
+        actor=north,
+        values={"name": "x", "pipeline": pipeline.pk, "contacts": [{"contact": ana.pk}]},
+    )
+    met = pipeline.stages.get(name="Met")
+    with pytest.raises(ValidationFailed) as caught:  # sending an empty list empties the deal
+        opportunity_move(
+            actor=north,
+            opportunity_id=deal.pk,
+            stage_id=met.pk,
+            values={"contacts": [], "amount": 5},
+        )
+    assert set(caught.value.errors) == {"contacts"}
+    with pytest.raises(ValidationFailed) as caught:  # a new deal is checked on every field
+        opportunity_create(actor=north, values={"name": "y", "stage": met.pk})
+    assert set(caught.value.errors) == {"contacts", "amount"}
+    moved = opportunity_move(
+        actor=north, opportunity_id=deal.pk, stage_id=met.pk, values={"amount": 5}
+    )
+    assert moved.stage == met

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from clientela.platform.errors import Conflict, PermissionDenied, ValidationFailed
+from clientela.platform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientela.platform.models import AuditEntry
 from clientela.sales.models import Pipeline, Stage
 from clientela.sales.services import (
@@ -135,3 +135,47 @@ def test_only_those_allowed_configure_pipelines(make_user):
     for role in ("sales-rep", "sales-manager"):
         with pytest.raises(PermissionDenied):
             pipeline_create(actor=make_user(role), values={"name": "Mine", "stages": STAGES})
+
+
+def test_a_stage_holding_deals_keeps_its_kind_and_the_default_stays_active(admin):
+    pipeline = pipeline_create(actor=admin, values={"name": "Renewals", "stages": STAGES})
+    first = pipeline.stages.get(name="Lead in")
+    opportunity_create(actor=admin, values={"name": "Deal", "stage": first.pk})
+    changed = [{"id": first.pk, "name": "Lead in", "kind": "won"}, *STAGES[1:]]
+    with pytest.raises(ValidationFailed) as caught:
+        pipeline_update(actor=admin, pipeline_id=pipeline.pk, values={"stages": changed})
+    assert "stages.0.kind" in caught.value.errors
+    with pytest.raises(ValidationFailed) as caught:
+        pipeline_update(
+            actor=admin, pipeline_id=pipeline.pk, values={"is_default": True, "active": False}
+        )
+    assert "active" in caught.value.errors
+    pipeline_update(actor=admin, pipeline_id=pipeline.pk, values={"active": False})
+    with pytest.raises(ValidationFailed):
+        pipeline_update(actor=admin, pipeline_id=pipeline.pk, values={"is_default": True})
+    assert default_pipeline().active
+
+
+def test_malformed_input_never_crashes(admin):
+    bad_required = {"name": "R", "stages": [{"name": "A", "required_fields": [{"x": 1}, ["y"]]}]}
+    with pytest.raises(ValidationFailed) as caught:
+        pipeline_create(actor=admin, values=bad_required)
+    assert "stages.0.required_fields" in caught.value.errors
+    for odd in ("²", "9" * 30, -1, True, "1e3"):
+        with pytest.raises(NotFound):
+            pipeline_delete(actor=admin, pipeline_id=odd)
+        with pytest.raises(ValidationFailed):
+            opportunity_create(actor=admin, values={"name": "x", "pipeline": odd})
+
+
+def test_pipeline_changes_are_audited_whole(admin):
+    pipeline = pipeline_create(actor=admin, values={"name": "Renewals", "stages": STAGES})
+    ids = dict(pipeline.stages.values_list("name", "id"))
+    stages = [{**s, "id": ids[s["name"]]} for s in STAGES]
+    stages[1]["probability"] = 65
+    pipeline_update(
+        actor=admin, pipeline_id=pipeline.pk, values={"stages": stages, "active": False}
+    )
+    entry = AuditEntry.objects.filter(object_type="sales.pipeline", action="update").get()
+    assert set(entry.changes) == {"active", "stages"}
+    assert "65%" in entry.changes["stages"][1]
