@@ -33,6 +33,7 @@ def quote_public(request: HttpRequest, quote_id: int, token: str) -> HttpRespons
             render(request, "documents/quote_public.html", {"gone": exc.message}, status=410)
         )
     problem = ""
+    translation.activate(quote.language)  # the customer reads the quote's language throughout
     if request.method == "POST":
         answer = request.POST.get("answer")
         if answer in ("accept", "decline"):
