@@ -209,9 +209,27 @@ class ConvertForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["account_id"].choices = _blank(accounts)  # type: ignore[attr-defined]
         self.fields["contact_id"].choices = _blank(contacts)  # type: ignore[attr-defined]
+        # parts later apps add (sales: open an opportunity), each behind its own checkbox
+        self.extra_parts: list[tuple[str, str, list[str]]] = []
+        for name, part in leads.conversion_extra_forms().items():
+            self.fields[f"extra_{name}"] = forms.BooleanField(label=part.label, required=False)
+            keys = []
+            for item in part.fields:
+                key = f"extra_{name}_{item.key}"
+                widget = forms.DateInput(attrs={"type": "date"}) if item.kind == "date" else None
+                self.fields[key] = forms.CharField(
+                    label=item.label, max_length=200, required=False, widget=widget
+                )
+                keys.append(key)
+            self.extra_parts.append((name, f"extra_{name}", keys))
 
     def plan(self) -> leads.ConversionPlan:
         data = self.cleaned_data
+        extras = {
+            name: {k.removeprefix(f"{box}_"): data[k] for k in keys if data.get(k)}
+            for name, box, keys in self.extra_parts
+            if data.get(box)
+        }
         return leads.ConversionPlan(
             account_mode=data["account_mode"],
             account_id=data["account_id"],
@@ -219,6 +237,7 @@ class ConvertForm(forms.Form):
             contact_mode=data["contact_mode"],
             contact_id=data["contact_id"],
             contact_values={f: data[f"contact_{f}"] for f in CONTACT_FIELDS},
+            extras=extras,
         )
 
 
@@ -250,8 +269,15 @@ def _choices(request: AuthedRequest, lead: Lead) -> dict[str, Any]:
 
 
 def _field_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """``account.name`` from the service is the form's ``account_name``."""
-    return {key.replace(".", "_", 1): messages for key, messages in errors.items()}
+    """``account.name`` from the service is the form's ``account_name``, and an extra part's
+    ``extras.opportunity.amount`` its ``extra_opportunity_amount``."""
+    found = {}
+    for key, problems in errors.items():
+        if key.startswith("extras."):
+            found["extra_" + key.removeprefix("extras.").replace(".", "_")] = problems
+        else:
+            found[key.replace(".", "_", 1)] = problems
+    return found
 
 
 def lead_convert(request: AuthedRequest, lead_id: int) -> HttpResponse:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clientela.customers.merge import Note, Relinker, fk_relinker, register_relinker
 from clientela.customers.models import Account, Contact, Lead
 from clientela.customers.privacy import PersonalDataProvider, register_personal_data
-from clientela.customers.services.leads import register_conversion_extra
+from clientela.customers.services.leads import ExtraField, ExtraForm, register_conversion_extra
 from clientela.platform.errors import ValidationFailed
 from clientela.platform.models import User
 from clientela.sales.models import ContactRole, Opportunity, OpportunityContact, SalesOrder
@@ -98,4 +99,16 @@ def register() -> None:
     register_relinker("customers.account", fk_relinker("sales orders", SalesOrder, "account"))
     register_relinker("customers.contact", _roles_relinker())
     register_personal_data(PersonalDataProvider("opportunities", _deals_of))
-    register_conversion_extra("opportunity", convert_to_opportunity)
+    register_conversion_extra(
+        "opportunity",
+        convert_to_opportunity,
+        ExtraForm(
+            gettext_lazy("Also open an opportunity"),
+            (
+                ExtraField("name", gettext_lazy("Opportunity name")),
+                ExtraField("amount", gettext_lazy("Amount"), "decimal"),
+                ExtraField("currency", gettext_lazy("Currency")),
+                ExtraField("expected_close_date", gettext_lazy("Expected close date"), "date"),
+            ),
+        ),
+    )

@@ -229,18 +229,45 @@ ConversionExtra = Callable[..., dict[str, Any]]
 _extras: dict[str, ConversionExtra] = {}
 
 
-def register_conversion_extra(name: str, extra: ConversionExtra) -> None:
+@dataclass(frozen=True)
+class ExtraField:
+    """An option the conversion page asks for an extra part: ``kind`` is text, decimal or date."""
+
+    key: str
+    label: Any
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class ExtraForm:
+    label: Any
+    fields: tuple[ExtraField, ...] = ()
+
+
+_extra_forms: dict[str, ExtraForm] = {}
+
+
+def register_conversion_extra(
+    name: str, extra: ConversionExtra, form: ExtraForm | None = None
+) -> None:
     """Let a later app (sales: ``opportunity``) add a part to conversion, in its transaction.
 
     ``extra(actor=…, lead=…, account=…, contact=…, options=dict)`` runs inside the conversion's
     transaction only when the request names it in ``extras``; it returns what it made (ids) and
-    raises ``ValidationFailed`` to roll the whole conversion back.
+    raises ``ValidationFailed`` to roll the whole conversion back. With ``form``, the conversion
+    page offers the part as a checkbox with those options.
     """
     _extras[name] = extra
+    if form is not None:
+        _extra_forms[name] = form
 
 
 def conversion_extras() -> list[str]:
     return sorted(_extras)
+
+
+def conversion_extra_forms() -> dict[str, ExtraForm]:
+    return dict(sorted(_extra_forms.items()))
 
 
 @dataclass

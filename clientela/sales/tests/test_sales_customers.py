@@ -119,3 +119,30 @@ def test_a_bad_deal_rolls_the_whole_conversion_back(admin):
     assert not Opportunity.objects.exists()
     assert not Account.objects.filter(name="Caio ME").exists()
     assert Lead.objects.count() == 1
+
+
+def test_the_conversion_page_offers_a_deal_and_shows_its_errors_on_its_fields(admin, logged_in):
+    browser = logged_in(admin)
+    lead = lead_create(actor=admin, values={"first_name": "Davi", "company": "Davi Fretes"})
+    url = f"/leads/{lead.pk}/convert/"
+    page = browser.get(url)
+    assert page.status_code == 200 and 'name="extra_opportunity"' in page.content.decode()
+    form = {
+        "account_mode": "create",
+        "account_name": "Davi Fretes",
+        "contact_mode": "create",
+        "contact_first_name": "Davi",
+        "extra_opportunity": "on",
+        "extra_opportunity_amount": "muito",
+    }
+    refused = browser.post(url, form)
+    assert refused.status_code == 200
+    assert "Enter an amount such as 1234.56." in refused.content.decode()
+    assert not Opportunity.objects.exists() and not Account.objects.filter(name="Davi Fretes")
+
+    done = browser.post(
+        url, {**form, "extra_opportunity_amount": "2500", "extra_opportunity_name": "Frete"}
+    )
+    assert done.status_code == 302
+    deal = Opportunity.objects.get()
+    assert (deal.name, deal.amount, deal.lead_id) == ("Frete", Decimal("2500.00"), lead.pk)
