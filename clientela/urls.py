@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from clientela.api import api
+from clientela.platform.reports import report_index
 from clientela.platform.views import account, auth, shell
 from clientela.platform.views.timeline import timeline_view
 
@@ -44,7 +45,8 @@ urlpatterns = [
     path("marketing/", shell.coming_soon, {"section": "marketing"}, name="marketing"),
     path("service/", shell.coming_soon, {"section": "service"}, name="service"),
     path("contact-center/", shell.coming_soon, {"section": "contactcenter"}, name="contactcenter"),
-    path("reports/", shell.coming_soon, {"section": "reports"}, name="reports"),
+    path("reports/", report_index, name="reports"),
+    path("reports/sales/", include("clientela.sales.urls_reports")),
     path("settings/", include("clientela.platform.urls")),
     path("hooks/", include("clientela.platform.urls_hooks")),
     path("objects/", include("clientela.platform.urls_objects")),  # custom objects (0008)

@@ -46,3 +46,23 @@ class SalesConfig(AppConfig):
         from clientela.sales import links, tasks  # noqa: F401  (tasks: the weekly snapshot)
 
         links.register()  # merges, personal data and lead conversion (customers' registries)
+        from clientela.platform.reports import Report, register_report
+
+        register_report(
+            Report(
+                "sales.forecast",
+                _("Sales forecast"),
+                _("Won, commit, best case and pipeline against quota, and a statistical forecast."),
+                "sales_reports:forecast",
+                "sales.opportunity",
+            )
+        )
+        register_report(
+            Report(
+                "sales.metrics",
+                _("Sales metrics"),
+                _("Close rate, sales cycle, velocity, funnel, time in stage and loss reasons."),
+                "sales_reports:metrics",
+                "sales.opportunity",
+            )
+        )

@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, F, Func, IntegerField, Q, QuerySet, Sum
 
 from clientela.platform.models import User
 from clientela.platform.permissions import visible_to
+from clientela.sales.currency import Rates
 from clientela.sales.models import LostReason, Opportunity, StageChange, StageKind
 
 
@@ -119,24 +120,34 @@ def cycle(actor: User, period: Period, pipeline_id: int | None = None) -> Cycle:
     return Cycle(total, median_from_histogram(histogram), mean)
 
 
+def _converted(deals: QuerySet[Opportunity], rates: Rates) -> Decimal:
+    """The deals' amounts in the company currency (currencies without a rate left out)."""
+    sums = deals.order_by().values("currency").annotate(s=Sum("amount"))
+    return sum(
+        (rates.convert(row["s"] or Decimal(0), row["currency"]) or Decimal(0) for row in sums),
+        Decimal(0),
+    )
+
+
 def summary(actor: User, period: Period, pipeline_id: int | None = None) -> Summary:
     deals = _deals(actor, pipeline_id)
     closed = deals.filter(closed_at__gte=period.start, closed_at__lt=period.end)
     figures = closed.aggregate(
         won=Count("id", filter=Q(status=StageKind.WON)),
         lost=Count("id", filter=Q(status=StageKind.LOST)),
-        won_amount=Sum("amount", filter=Q(status=StageKind.WON)),
     )
-    open_figures = deals.filter(status=StageKind.OPEN).aggregate(n=Count("id"), s=Sum("amount"))
+    rates = Rates()
+    won_amount = _converted(closed.filter(status=StageKind.WON), rates)
+    open_deals = deals.filter(status=StageKind.OPEN)
+    open_count, open_amount = open_deals.count(), _converted(open_deals, rates)
     won, lost = figures["won"], figures["lost"]
     rate = won / (won + lost) if won + lost else None
     length = cycle(actor, period, pipeline_id)
-    won_amount = figures["won_amount"] or Decimal(0)
     velocity = None
     if rate and won and length.median_days:
         average = won_amount / won
         days = Decimal(str(max(length.median_days, 1)))
-        velocity = (Decimal(open_figures["n"]) * average * Decimal(str(rate)) / days).quantize(
+        velocity = (Decimal(open_count) * average * Decimal(str(rate)) / days).quantize(
             Decimal("0.01")
         )
     return Summary(
@@ -145,8 +156,8 @@ def summary(actor: User, period: Period, pipeline_id: int | None = None) -> Summ
         won_amount,
         rate,
         length,
-        open_figures["n"],
-        open_figures["s"] or Decimal(0),
+        open_count,
+        open_amount,
         velocity,
     )
 
