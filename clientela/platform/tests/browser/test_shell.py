@@ -30,12 +30,11 @@ NAV = [
     "Settings",
 ]
 UNBUILT = {
-    "Pipeline": "/pipeline/",
     "Marketing": "/marketing/",
     "Service": "/service/",
     "Contact center": "/contact-center/",
-    "Reports": "/reports/",
 }
+BUILT = {"Pipeline": "/sales/", "Reports": "/reports/"}
 SignIn = Callable[..., None]
 SignOut = Callable[[Page], None]
 Url = Callable[[str], str]
@@ -74,6 +73,11 @@ def test_admin_signs_in_walks_every_section_and_logs_out(
         expect(page).to_have_url(url(path))
         expect(page.locator("main h1")).to_have_text(label)
         expect(page.locator(".empty-state .empty-title")).to_have_text("Coming soon")
+        expect(page.locator(f"#nav a[href='{path}']")).to_have_attribute("aria-current", "page")
+    for label, path in BUILT.items():
+        page.locator("#nav").get_by_role("link", name=label, exact=True).click()
+        expect(page).to_have_url(url(path))
+        expect(page.get_by_text("Coming soon")).to_have_count(0)
         expect(page.locator(f"#nav a[href='{path}']")).to_have_attribute("aria-current", "page")
 
     sign_out(page)
