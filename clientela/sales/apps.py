@@ -19,7 +19,7 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from clientela.platform import customfields, registry, timeline
         from clientela.sales import panels  # noqa: F401  (the deals panel on customer pages)
-        from clientela.sales.models import Opportunity, Pipeline, Product, SalesOrder
+        from clientela.sales.models import Opportunity, Pipeline, Product, Quota, SalesOrder
         from clientela.sales.timeline import SOURCE
 
         registry.register(
@@ -36,6 +36,10 @@ class SalesConfig(AppConfig):
         )
         registry.register(
             registry.ObjectType("sales.order", _("Sales orders"), SalesOrder, "sales")
+        )
+        # quotas are set for the team by whoever the role editor allows (administrators first)
+        registry.register(
+            registry.ObjectType("sales.quota", _("Quotas"), Quota, "platform", owned=False)
         )
         customfields.register("sales.opportunity", Opportunity, ("-created_at", "-id"))
         timeline.register(SOURCE)

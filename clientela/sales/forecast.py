@@ -282,3 +282,76 @@ def statistical(history: list[Decimal], horizon: int = 3) -> list[Decimal] | Non
         logger.warning("the won-revenue series could not be fitted", exc_info=True)
         return None
     return [cents(Decimal(str(max(0.0, float(v))))) for v in fitted.forecast(horizon)]
+
+
+def _clean_quota(
+    item: Any, where: str, users: set[int], errors: dict[str, list[str]]
+) -> tuple[int, dt.date, Decimal | None] | None:
+    from django.utils.translation import gettext as _
+
+    from clientela.sales.services import money, pk_of
+
+    if not isinstance(item, dict):
+        errors[where.rstrip(".")] = [_("Enter a user, a month and an amount.")]
+        return None
+    user_id = pk_of(item.get("user"))
+    if user_id not in users:
+        errors[f"{where}user"] = [_("Choose an active user.")]
+    month = None
+    text = item.get("month")
+    if isinstance(text, str) and len(text.strip()) in (7, 10):
+        try:
+            month = dt.date.fromisoformat(text.strip()[:7] + "-01")
+        except ValueError:
+            month = None
+    if month is None:
+        errors[f"{where}month"] = [_("Enter a month such as 2027-01.")]
+    value = None
+    if item.get("amount") is not None:
+        try:
+            value = money(item["amount"])
+            if value < 0:
+                raise ValueError(value)
+        except ValueError:
+            errors[f"{where}amount"] = [_("Enter an amount such as 1234.56.")]
+    if user_id is None or month is None:
+        return None
+    return user_id, month, value
+
+
+def quotas_save(*, actor: User, items: list[dict[str, Any]]) -> int:
+    """Set monthly quotas (``{"user", "month": "2027-01", "amount"}``), all or none; an amount
+    of ``null`` removes the month's quota. Quotas are configuration (``sales.quota``)."""
+    from django.db import transaction
+    from django.utils.translation import gettext as _
+
+    from clientela.platform import audit, permissions
+    from clientela.platform.errors import ValidationFailed
+
+    permissions.require(actor, "sales.quota", "edit")
+    if not isinstance(items, list) or len(items) > 5000:
+        raise ValidationFailed(errors={"items": [_("Give at most 5,000 quotas.")]})
+    errors: dict[str, list[str]] = {}
+    users = set(User.objects.filter(is_active=True).values_list("pk", flat=True))
+    found = [_clean_quota(item, f"items.{i}.", users, errors) for i, item in enumerate(items)]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    cleaned = [row for row in found if row is not None]
+    with transaction.atomic():
+        for user_id, month, value in cleaned:
+            if value is None:
+                Quota.objects.filter(user_id=user_id, month=month).delete()
+            else:
+                Quota.objects.update_or_create(
+                    user_id=user_id, month=month, defaults={"amount": value}
+                )
+        if cleaned:
+            shown = "; ".join(f"{u} {m:%Y-%m} {v}" for u, m, v in cleaned[:200])
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=actor,
+                object_type="sales.quota",
+                changes={"quotas": ["", f"{len(cleaned)}: {shown}"]},
+            )
+    return len(cleaned)

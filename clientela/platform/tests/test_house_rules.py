@@ -36,7 +36,7 @@ NOT_RECORD_TYPES = {
     *("OrderLine", "DeliveryEvent", "Quote"),
     *("ProductGroup", "Tax", "PriceList", "Price", "ExchangeRate", "CompanyProfile"),
     # sales machinery: document numbers, quotas and forecast history (read through forecasts)
-    *("DocumentCounter", "Quota", "ForecastSnapshot"),
+    *("DocumentCounter", "ForecastSnapshot"),
 }
 
 

@@ -164,3 +164,39 @@ def test_periods_are_whole_months_and_quarters():
         dt.date(2026, 10, 1), dt.date(2026, 12, 31)
     )
     assert Period.quarter(dt.date(2026, 1, 1)) == Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+
+
+def test_quotas_are_set_all_or_none_by_those_allowed(ana, make_user):
+    from clientela.platform.errors import PermissionDenied, ValidationFailed
+    from clientela.sales.forecast import quotas_save
+
+    admin = make_user("administrator")
+    assert (
+        quotas_save(
+            actor=admin,
+            items=[
+                {"user": ana.pk, "month": "2027-01", "amount": "5000"},
+                {"user": ana.pk, "month": "2027-02-01", "amount": 6000},
+            ],
+        )
+        == 2
+    )
+    assert list(Quota.objects.values_list("month", "amount")) == [
+        (dt.date(2027, 1, 1), D("5000.00")),
+        (dt.date(2027, 2, 1), D("6000.00")),
+    ]
+    with pytest.raises(ValidationFailed) as caught:
+        quotas_save(
+            actor=admin,
+            items=[
+                {"user": ana.pk, "month": "2027-01", "amount": None},
+                {"user": 999999, "month": "Jan", "amount": "-1"},
+            ],
+        )
+    assert set(caught.value.errors) == {"items.1.user", "items.1.month", "items.1.amount"}
+    assert Quota.objects.count() == 2  # nothing of the batch was written
+    quotas_save(actor=admin, items=[{"user": ana.pk, "month": "2027-01", "amount": None}])
+    assert Quota.objects.count() == 1
+    for role in ("sales-rep", "sales-manager"):
+        with pytest.raises(PermissionDenied):
+            quotas_save(actor=make_user(role), items=[])
