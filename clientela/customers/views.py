@@ -27,7 +27,7 @@ from clientela.customers.forms import (
 )
 from clientela.customers.lists import SPECS
 from clientela.customers.models import Account, Contact, Lead
-from clientela.platform import audit, customforms, permissions
+from clientela.platform import audit, customforms, panels, permissions
 from clientela.platform.customfields import Definition
 from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.http import AuthedRequest
@@ -144,6 +144,7 @@ def account_detail(request: AuthedRequest, account_id: int) -> HttpResponse:
         context["history"] = audit.for_display(record_history(request.user, account)[:200])
     elif tab == "overview":
         context["people"] = selectors.account_people(request.user, account)
+        context["panels"] = panels.rendered(request, "customers.account", account)
     return render(request, "customers/account_detail.html", context)
 
 
@@ -265,6 +266,7 @@ def contact_detail(request: AuthedRequest, contact_id: int) -> HttpResponse:
         context["history"] = audit.for_display(record_history(request.user, contact)[:200])
     elif tab == "overview":
         context["memberships"] = selectors.contact_accounts(request.user, contact)
+        context["panels"] = panels.rendered(request, "customers.contact", contact)
     return render(request, "customers/contact_detail.html", context)
 
 

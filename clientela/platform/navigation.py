@@ -75,3 +75,27 @@ def _dynamic_items(user: User, path: str) -> list[dict[str, object]]:
         {"key": url, "label": label, "url": url, "icon": icon, "active": path.startswith(url)}
         for label, url, icon in found
     ]
+
+
+@dataclass(frozen=True)
+class SettingsCard:
+    """A page of Settings that a later app adds (Sales → Pipelines), shown on the index to
+    those whose role may ``view`` ``object_type``; the same shape as the index's own cards."""
+
+    object_type: str
+    url_name: str
+    label: Promise
+    summary: Promise
+
+
+_settings_cards: dict[str, SettingsCard] = {}
+
+
+def register_settings_card(card: SettingsCard) -> None:
+    _settings_cards[card.url_name] = card
+
+
+def settings_cards() -> list[tuple[str, str, Promise, Promise]]:
+    """The registered cards as the settings index lists its own:
+    ``(object_type, url_name, label, summary)``."""
+    return [(c.object_type, c.url_name, c.label, c.summary) for c in _settings_cards.values()]

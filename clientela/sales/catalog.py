@@ -37,6 +37,7 @@ KEY = "sales.product"
 MAX_LINES = 200
 MAX_TIERS = 50
 MAX_QUANTITY = Decimal("999999999.999")
+OPTIONAL_TEXTS = {"description", "unit"}  # may be blanked on a change
 MAX_PRICE = Decimal("999999999999.9999")
 Errors = dict[str, list[str]]
 
@@ -72,17 +73,33 @@ def _number(
         ]
 
 
-def _text(values: dict[str, Any], name: str, size: int, errors: Errors, *, required: bool) -> None:
+def _text(
+    values: dict[str, Any],
+    name: str,
+    size: int,
+    errors: Errors,
+    *,
+    required: bool,
+    lines: bool = False,
+) -> None:
+    """A text value, trimmed. ``required`` on a create; a change may leave it out but not blank
+    it. ``lines`` allows line breaks (descriptions); other control characters never pass."""
     if name not in values and not required:
         return
+    required = True if name in values and name not in OPTIONAL_TEXTS else required
     value = values.get(name)
     value = value.strip() if isinstance(value, str) else ("" if value is None else None)
+    allowed = value
+    if lines and value is not None:
+        allowed = value.replace("\n", "").replace("\r", "").replace("\t", "")
     if value is None:
         errors[name] = [_("Enter text.")]
     elif required and not value:
         errors[name] = [_("This field is required.")]
-    elif len(value) > size or not value.isprintable():
+    elif len(value) > size:
         errors[name] = [_("Enter at most %(n)d characters.") % {"n": size}]
+    elif allowed is not None and not allowed.isprintable():
+        errors[name] = [_("Remove the control characters.")]
     else:
         values[name] = value
 
@@ -114,7 +131,11 @@ def _save(actor: User, record: Model, before: dict[str, Any], action: str) -> Mo
         with transaction.atomic():
             record.save()
     except IntegrityError:
-        raise ValidationFailed(errors={"name": [_("This name is already in use.")]}) from None
+        field = "sku" if isinstance(record, Product) else "name"
+        message = _("Another product has this SKU.") if field == "sku" else None
+        raise ValidationFailed(
+            errors={field: [message or _("This name is already in use.")]}
+        ) from None
     changes = audit.diff(before, audit.snapshot(record))
     if changes:
         audit.record(actor=actor, action=action, obj=record, changes=changes)
@@ -154,7 +175,7 @@ def product_save(*, actor: User, values: dict[str, Any], product_id: Any = None)
     creating = product_id is None
     _text(values, "sku", 40, errors, required=creating)
     _text(values, "name", 200, errors, required=creating)
-    _text(values, "description", 5000, errors, required=False)
+    _text(values, "description", 5000, errors, required=False, lines=True)
     _text(values, "unit", 20, errors, required=False)
     _flag(values, "active", errors)
     for name, model in (("group", ProductGroup), ("tax", Tax)):
@@ -312,6 +333,8 @@ def _clean_line(
     line, unknown = _only(item, allowed)
     errors.update({f"{where}{k}": v for k, v in unknown.items()})
     product = _by_id(Product, line.get("product"), f"{where}product", errors)
+    if product is not None and not product.active:
+        errors[f"{where}product"] = [_("This product is no longer sold.")]
     line.setdefault("quantity", 1)
     _number(line, "quantity", 3, Decimal("0.001"), MAX_QUANTITY, errors, where)
     _number(line, "discount_percent", 2, Decimal(0), Decimal(100), errors, where)
@@ -329,6 +352,8 @@ def _clean_line(
     else:
         errors[f"{where}unit_price"] = [_("This field is required.")]
     tax = _by_id(Tax, line["tax"], f"{where}tax", errors) if "tax" in line else None
+    if tax is not None and not tax.active:
+        errors[f"{where}tax"] = [_("This tax is no longer in use.")]
     if tax is None and "tax" not in line and product is not None:
         tax = product.tax
     description = line.get("description")

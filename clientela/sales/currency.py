@@ -111,6 +111,7 @@ def rates_save(*, actor: User, items: list[dict[str, Any]]) -> int:
 
 def rates_import(*, actor: User, content: bytes) -> int:
     """Rates from a CSV file: ``currency;day;rate`` (or commas), a header line allowed."""
+    permissions.require(actor, KEY, "edit")  # before reading a byte of the file
     if len(content) > MAX_IMPORT_BYTES:
         raise ValidationFailed(errors={"file": [_("The file is larger than 1 MiB.")]})
     try:

@@ -124,8 +124,14 @@ def _add(
             setattr(row, target, getattr(row, target) + converted)
 
 
-def figures(deals: QuerySet[Opportunity], period: Period, group: str = "owner") -> Forecast:
-    """The forecast of ``deals`` (already scoped to what the caller may see)."""
+def figures(
+    deals: QuerySet[Opportunity],
+    period: Period,
+    group: str = "owner",
+    quota_users: QuerySet[Any] | None = None,
+) -> Forecast:
+    """The forecast of ``deals`` (already scoped to what the caller may see), against the
+    quotas of ``quota_users`` (everyone's when ``None``)."""
     if group not in GROUPS:
         raise ValueError(group)
     column = _column(group)
@@ -171,13 +177,17 @@ def figures(deals: QuerySet[Opportunity], period: Period, group: str = "owner") 
         row.weighted = cents(row.weighted)
         row.commit += row.closed_won
         row.best_case += row.commit
-    _quotas(rows, period, group, deals)
+    _quotas(rows, period, group, quota_users)
     ordered = sorted(rows.values(), key=lambda r: (r.key is None, r.key or 0))
     return Forecast(period, group, ordered)
 
 
-def _quotas(rows: dict[Any, ForecastRow], period: Period, group: str, deals: Any) -> None:
+def _quotas(
+    rows: dict[Any, ForecastRow], period: Period, group: str, users: QuerySet[Any] | None
+) -> None:
     quotas = Quota.objects.filter(month__gte=period.start, month__lte=period.end)
+    if users is not None:
+        quotas = quotas.filter(user__in=users)
     if group == "owner":
         for user_id, amount in (
             quotas.values("user_id").annotate(s=Sum("amount")).values_list("user_id", "s")
@@ -199,8 +209,23 @@ def _quotas(rows: dict[Any, ForecastRow], period: Period, group: str, deals: Any
                 row.quota = (row.quota or ZERO) + by_user[user_id]
 
 
+def quota_users(actor: User) -> QuerySet[Any]:
+    """Whose quotas the actor's forecast may show: those whose deals the actor's scope covers
+    (everyone, the actor's teams' members and the actor, or the actor alone)."""
+    from clientela.platform.models import Scope
+    from clientela.platform.permissions import grant_for, team_ids
+
+    scope = grant_for(actor, "sales.opportunity").scope
+    if scope == Scope.ALL:
+        return User.objects.all()
+    if scope == Scope.TEAM:
+        return User.objects.filter(Q(pk=actor.pk) | Q(teams__in=team_ids(actor))).distinct()
+    return User.objects.filter(pk=actor.pk)
+
+
 def forecast(actor: User, period: Period, group: str = "owner") -> Forecast:
-    return figures(visible_to(actor, Opportunity.objects.all()), period, group)
+    deals = visible_to(actor, Opportunity.objects.all())
+    return figures(deals, period, group, quota_users(actor).values("pk"))
 
 
 def take_snapshots(now: dt.datetime | None = None) -> int:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clientela.platform import events, permissions
+from clientela.platform import audit, events, permissions
 from clientela.platform.errors import Conflict, ValidationFailed
 from clientela.platform.models import User
 from clientela.platform.services.records import record_create, record_update
@@ -143,6 +143,21 @@ def _clean_texts(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _moment(value: Any) -> dt.datetime | None:
+    """When a delivery step happened: now when not given, never in the future."""
+    moment = value or timezone.now()
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return None
+    if not isinstance(moment, dt.datetime):
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return None if moment > timezone.now() + dt.timedelta(hours=1) else moment
+
+
 def delivery_add(*, actor: User, order_id: Any, values: dict[str, Any]) -> DeliveryEvent:
     """A delivery step reported by a carrier or the back-office ("in transit", "out for
     delivery"…); the order's own status changes only through ``order_set_status``."""
@@ -152,27 +167,29 @@ def delivery_add(*, actor: User, order_id: Any, values: dict[str, Any]) -> Deliv
     cleaned: dict[str, Any] = {}
     for name, size, required in (("status", 60, True), ("description", 500, False)):
         value = values.get(name, "")
-        if not isinstance(value, str) or (required and not value.strip()) or len(value) > size:
+        if not isinstance(value, str) or len(value) > size:
             errors[name] = [_("Enter at most %(n)d characters.") % {"n": size}]
+        elif required and not value.strip():
+            errors[name] = [_("This field is required.")]
         else:
             cleaned[name] = value.strip()
     location = values.get("location", "")
     if not isinstance(location, str) or len(location) > 200:
         errors["location"] = [_("Enter at most %(n)d characters.") % {"n": 200}]
-    moment = values.get("at") or timezone.now()
-    if isinstance(moment, str):
-        try:
-            moment = dt.datetime.fromisoformat(moment)
-        except ValueError:
-            moment = None
-    if isinstance(moment, dt.datetime) and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    if not isinstance(moment, dt.datetime) or moment > timezone.now() + dt.timedelta(hours=1):
+    moment = _moment(values.get("at"))
+    if moment is None:
         errors["at"] = [_("Enter a date and time that is not in the future.")]
     if order.status in (OrderStatus.DRAFT, OrderStatus.CANCELLED):
         raise Conflict(_("Only a confirmed order has deliveries."))
-    if errors or not isinstance(moment, dt.datetime):
+    if errors or moment is None:
         raise ValidationFailed(errors=errors)
-    return DeliveryEvent.objects.create(
-        order=order, at=moment, recorded_by=actor, location=str(location).strip(), **cleaned
-    )
+    with transaction.atomic():
+        step = DeliveryEvent.objects.create(
+            order=order, at=moment, recorded_by=actor, location=str(location).strip(), **cleaned
+        )
+        shown = f"{moment.isoformat()} {step.status} {step.location}".strip()
+        audit.record(actor=actor, action="update", obj=order, changes={"delivery": ["", shown]})
+    # webhooks and plugins hear of it as they hear of the order's other changes
+    payload = {"id": order.pk, "fields": ["delivery"], "changes": {"delivery": ["", shown]}}
+    events.emit(events.Event("sales.order.updated", actor.pk, payload))
+    return step

@@ -42,6 +42,7 @@ from clientela.sales.models import (
 from clientela.sales.services import pk_of
 
 MAX_TERMS = 20000
+MAX_VALID_DAYS = 5 * 366
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
@@ -78,6 +79,8 @@ def _options(values: dict[str, Any], deal: Opportunity, actor: User) -> dict[str
             valid = None
     if not isinstance(valid, dt.date) or valid < today:
         errors["valid_until"] = [_("Enter a date from today on.")]
+    elif valid > today + dt.timedelta(days=MAX_VALID_DAYS):
+        errors["valid_until"] = [_("A quote is valid for at most five years.")]
     terms = values.get("terms", profile.quote_terms)
     if not isinstance(terms, str) or len(terms) > MAX_TERMS:
         errors["terms"] = [_("Enter at most %(n)d characters.") % {"n": MAX_TERMS}]
@@ -89,7 +92,7 @@ def _options(values: dict[str, Any], deal: Opportunity, actor: User) -> dict[str
         errors["discount_percent"] = [_("Enter a whole number from 0 to 100.")]
         discount = Decimal(0)
     language = values.get("language") or actor.language or settings.LANGUAGE_CODE
-    if language not in LANGUAGES:
+    if not isinstance(language, str) or language not in LANGUAGES:
         errors["language"] = [_("Choose one of the listed values.")]
     if errors:
         raise ValidationFailed(errors=errors)

@@ -17,6 +17,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from clientela.customers.models import Account
 from clientela.platform.models import User
 from clientela.platform.permissions import get_visible, visible_to
 from clientela.sales.currency import Rates
@@ -90,7 +91,12 @@ def opportunity_list(
     if f.contact_id:
         rows = rows.filter(contact_roles__contact_id=f.contact_id)
     if f.query:
-        rows = rows.filter(Q(name__icontains=f.query) | Q(account__name__icontains=f.query))
+        # an account's name matches only when the actor may see the account: searching must
+        # not tell whether a hidden account exists
+        accounts = visible_to(actor, Account.objects.all()).values("pk")
+        rows = rows.filter(
+            Q(name__icontains=f.query) | Q(account__name__icontains=f.query, account__in=accounts)
+        )
     return rows
 
 
@@ -214,17 +220,22 @@ class AccountSales:
 
 
 def account_sales(actor: User, account_id: int, currency: str) -> AccountSales:
-    """The 360 page's figures: open pipeline and won revenue in ``currency``, as far as the
-    actor sees the account's deals."""
-    rows = visible_to(actor, Opportunity.objects.filter(account_id=account_id, currency=currency))
-    figures = rows.aggregate(
-        open_count=Count("id", filter=Q(status=StageKind.OPEN)),
-        open_total=Sum("amount", filter=Q(status=StageKind.OPEN)),
-        won_total=Sum("amount", filter=Q(status=StageKind.WON)),
+    """The 360 page's figures: open pipeline and won revenue in the company currency (``currency``
+    names it), as far as the actor sees the account's deals."""
+    rows = visible_to(actor, Opportunity.objects.filter(account_id=account_id))
+    sums = (
+        rows.order_by()
+        .values("currency")
+        .annotate(
+            open_count=Count("id", filter=Q(status=StageKind.OPEN)),
+            open_total=Sum("amount", filter=Q(status=StageKind.OPEN)),
+            won_total=Sum("amount", filter=Q(status=StageKind.WON)),
+        )
     )
-    return AccountSales(
-        figures["open_count"] or 0,
-        figures["open_total"] or Decimal(0),
-        figures["won_total"] or Decimal(0),
-        currency,
-    )
+    rates = Rates()
+    count, open_total, won_total = 0, Decimal(0), Decimal(0)
+    for row in sums:  # other currencies at today's rates, as the board totals them
+        count += row["open_count"]
+        open_total += rates.convert(row["open_total"] or Decimal(0), row["currency"]) or 0
+        won_total += rates.convert(row["won_total"] or Decimal(0), row["currency"]) or 0
+    return AccountSales(count, open_total, won_total, currency)

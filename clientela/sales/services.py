@@ -202,11 +202,13 @@ def _stage_of(values: dict[str, Any], current: Opportunity | None, errors: Error
         if stage is None:
             errors["stage"] = [_("Choose one of the pipeline's stages.")]
             return None
-        if pipeline is not None and stage.pipeline_id != pipeline.pk:
-            errors["stage"] = [_("Choose one of the pipeline's stages.")]
-            return None
         if not stage.pipeline.active:
             errors["stage"] = [_("Choose an active pipeline.")]
+            return None
+        # a deal changes pipeline only when the change names the new pipeline too
+        within = pipeline.pk if pipeline is not None else getattr(current, "pipeline_id", None)
+        if within is not None and stage.pipeline_id != within:
+            errors["stage"] = [_("Choose one of the pipeline's stages.")]
             return None
         return stage
     if pipeline is not None:

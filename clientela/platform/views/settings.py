@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clientela.platform import audit, permissions, registry, selectors
+from clientela.platform import audit, navigation, permissions, registry, selectors
 from clientela.platform.errors import FORM_ERRORS
 from clientela.platform.forms import NewUserForm, RoleForm, TeamForm, UserForm, apply_errors
 from clientela.platform.http import AuthedRequest
@@ -71,6 +71,7 @@ def index(request: AuthedRequest) -> HttpResponse:
         ),
         ("platform.audit", "settings:audit", _("Audit log"), _("Every change, by whom and how.")),
     ]
+    cards += navigation.settings_cards()  # pages later apps add (Sales: pipelines)
     visible = [c for c in cards if permissions.can(user, c[0], "view")]
     return render(request, "platform/settings/index.html", {"cards": visible})
 

@@ -24,13 +24,13 @@ from ninja.responses import NinjaJSONEncoder
 
 from clientela.platform import registry
 
-# Record type → its API output schema (the "one record" answer). ``sales.order`` is the
-# confirmed order of the sales issue: its app provides that schema.
+# Record type → its API output schema (the "one record" answer): the order with its lines and
+# delivery steps as ``GET /api/v1/orders/{id}`` answers it.
 SCHEMAS = {
     "customers.account": "clientela.customers.schemas.AccountDetailOut",
     "customers.contact": "clientela.customers.schemas.ContactDetailOut",
     "customers.lead": "clientela.customers.schemas_leads.LeadOut",
-    "sales.order": "clientela.sales.schemas.OrderDetailOut",
+    "sales.order": "clientela.sales.schemas_documents.OrderDetailOut",
 }
 
 

@@ -168,5 +168,4 @@ def test_an_incomplete_configuration_raises_and_sends_nothing(
 def test_record_types_without_a_document_are_refused(admin_user):
     with pytest.raises(DocumentUnavailable, match=r"no ERP document for platform\.user"):
         load("platform.user", admin_user.pk)
-    with pytest.raises(DocumentUnavailable, match=r"clientela\.sales\.schemas\.OrderDetailOut"):
-        load("sales.order", 1)
+    assert load("sales.order", 999999) is None  # a known type; that order does not exist

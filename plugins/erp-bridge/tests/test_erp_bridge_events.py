@@ -134,20 +134,35 @@ def test_retries_back_off():
     ]
 
 
-def test_a_confirmed_order_is_sent_once_the_sales_app_provides_it(bridge_on, drop_dir, on_commit):
-    """``sales.order.confirmed`` with ``{"id": …}`` is taken up; until the sales app exists
-    the task fails with a clear error and writes nothing."""
-    with on_commit():
-        events.emit(events.Event("sales.order.confirmed", bridge_on.pk, {"id": 42}))
-    [queued] = erp_tasks()
-    assert queued.args_kwargs["args"] == ["sales.order.confirmed", "sales.order", 42]
+def test_a_confirmed_order_lands_in_the_drop_folder_with_its_lines(bridge_on, drop_dir, on_commit):
+    """Confirming an order (the sales app's ``sales.order.confirmed``) sends it as the orders
+    API answers it: number, totals, lines."""
+    from clientela.sales.catalog import opportunity_set_lines
+    from clientela.sales.orders import order_from_quote, order_set_status
+    from clientela.sales.quotes import quote_create
+    from clientela.sales.services import opportunity_create
 
+    deal = opportunity_create(actor=bridge_on, values={"name": "Frota"})
+    opportunity_set_lines(
+        actor=bridge_on,
+        opportunity_id=deal.pk,
+        lines=[{"description": "Rastreador", "quantity": 3, "unit_price": "100"}],
+    )
+    order = order_from_quote(
+        actor=bridge_on, quote=quote_create(actor=bridge_on, opportunity_id=deal.pk)
+    )
+    with on_commit():
+        order_set_status(actor=bridge_on, order_id=order.pk, status="confirmed")
+    assert ["sales.order.confirmed", "sales.order", order.pk] in [
+        t.args_kwargs["args"] for t in erp_tasks()
+    ]
     drain()
 
-    [failed] = erp_tasks()
-    assert failed.status == "FAILED"
-    assert failed.exception_class_path == "clientela_erp_bridge.documents.DocumentUnavailable"
-    assert files_in(drop_dir) == []
+    documents = [json.loads((drop_dir / name).read_bytes()) for name in files_in(drop_dir)]
+    [sent] = [d for d in documents if d["event"] == "sales.order.confirmed"]
+    assert (sent["object_type"], sent["object_id"]) == ("sales.order", order.pk)
+    assert sent["data"]["number"] == order.number and sent["data"]["status"] == "confirmed"
+    assert [line["description"] for line in sent["data"]["lines"]] == ["Rastreador"]
 
 
 def test_an_event_without_a_record_id_is_ignored(bridge_on, drop_dir, on_commit):

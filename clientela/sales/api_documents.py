@@ -1,0 +1,705 @@
+"""API for what a deal is made of and what it becomes: the catalogue (products, groups, taxes,
+price lists with tiers, the price that applies), exchange rates, a deal's lines, quotes (versions,
+sending, PDF), orders with their delivery steps, forecasts and sales metrics.
+
+Who may read what: the catalogue and the rates are configuration (``sales.product``), and whoever
+may see deals reads them too, to price lines; quotes follow their deal; orders are records with
+owner and team visibility. Days asked about (today, a period's bounds, a delivery time without
+offset) are read in the caller's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.db.models import Q, QuerySet, Sum
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from clientela.platform import permissions
+from clientela.platform.api import PageParams
+from clientela.platform.errors import NotFound, PermissionDenied, ValidationFailed
+from clientela.platform.http import AuthedRequest
+from clientela.platform.models import Team, User
+from clientela.platform.pagination import paginate
+from clientela.sales import (
+    catalog,
+    currency,
+    forecast,
+    metrics,
+    orders,
+    pricing,
+    quotes,
+    selectors,
+    services,
+)
+from clientela.sales.models import (
+    ExchangeRate,
+    Opportunity,
+    PriceList,
+    Product,
+    ProductGroup,
+    Quote,
+    SalesOrder,
+    Tax,
+)
+from clientela.sales.schemas import Id, _text
+from clientela.sales.schemas_documents import (
+    Day,
+    DealLinesIn,
+    DealLinesOut,
+    DeliveryStepIn,
+    DeliveryStepOut,
+    ExchangeRatePage,
+    ExchangeRatesIn,
+    ForecastHistoryOut,
+    ForecastOut,
+    OrderDetailOut,
+    OrderPage,
+    OrderStatusIn,
+    PriceListDetailOut,
+    PriceListIn,
+    PriceListPage,
+    PriceListPatch,
+    ProductGroupIn,
+    ProductGroupOut,
+    ProductGroupPage,
+    ProductGroupPatch,
+    ProductIn,
+    ProductOut,
+    ProductPage,
+    ProductPatch,
+    QuoteDetailOut,
+    QuoteIn,
+    QuoteOut,
+    QuoteSendIn,
+    RatesWrittenOut,
+    SalesMetricsOut,
+    TaxIn,
+    TaxOut,
+    TaxPage,
+    TaxPatch,
+    UnitPriceOut,
+    fixed,
+)
+
+router = Router(tags=["sales"])
+CURSOR = "Where the previous page ended (its `next_cursor`); omit for the first page."
+LIMIT = "Items per page, 1 to 200."
+MAX_QUANTITY = catalog.MAX_QUANTITY
+METRICS_DAYS = 90  # the period metrics cover when no start is given
+MAX_METRICS_DAYS = 3660
+PDF = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+
+
+class Paged(PageParams):
+    cursor: str | None = Field(default=None, max_length=500, description=CURSOR)
+    limit: int = Field(default=50, ge=1, le=200, description=LIMIT)
+
+
+class CatalogueQuery(Paged):
+    active: bool | None = Field(default=None, description="Only the active (true) or inactive.")
+
+
+class ProductQuery(CatalogueQuery):
+    q: str = Field(default="", max_length=100, description="Words in the SKU or the name.")
+    group: Id | None = Field(default=None, description="Only this product group's products.")
+
+
+class PriceListQuery(CatalogueQuery):
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{3}$", description="Only the lists in this currency."
+    )
+
+
+class UnitPriceQuery(Schema):
+    product: Id = Field(description="The product to price.")
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{3}$", description="The company's currency if omitted."
+    )
+    quantity: Decimal = Field(
+        default=Decimal(1),
+        gt=0,
+        le=MAX_QUANTITY,
+        max_digits=12,
+        decimal_places=3,
+        description="Picks the volume tier; 1 if omitted.",
+    )
+    on: Day | None = Field(default=None, description="The day the list must be valid; today.")
+
+
+class ExchangeRateQuery(Paged):
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{3}$", description="Only this currency's rates."
+    )
+
+
+class OrderQuery(Paged):
+    status: Literal["draft", "confirmed", "shipped", "delivered", "cancelled"] | None = Field(
+        default=None, description="Only the orders in this status."
+    )
+    account: Id | None = Field(default=None, description="Only this account's orders.")
+    opportunity: Id | None = Field(default=None, description="Only this deal's orders.")
+
+
+class ForecastQuery(Schema):
+    period: Literal["month", "quarter"] = Field(default="month", description="month or quarter.")
+    date: Day | None = Field(default=None, description="A day in the period; today if omitted.")
+    group: Literal["owner", "team", "company"] = Field(
+        default="owner", description="Rows per owner, per team, or one for the company."
+    )
+
+
+class ForecastHistoryQuery(Schema):
+    months: int = Field(default=24, ge=1, le=120, description="Past months to list, 1 to 120.")
+
+
+class SalesMetricsQuery(Schema):
+    start: Day | None = Field(default=None, description="First day; 89 days before end if omitted.")
+    end: Day | None = Field(default=None, description="Last day, included; today if omitted.")
+    pipeline: Id | None = Field(
+        default=None,
+        description="Only this pipeline's deals; the stage figures use the default pipeline "
+        "when omitted.",
+    )
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _catalogue_reader(request: AuthedRequest) -> None:
+    """The catalogue is configuration, but reps read it to build lines: whoever may see deals
+    reads products, taxes, prices and rates, as does whoever may see the configuration."""
+    actor = request.user
+    if not (
+        permissions.can(actor, catalog.KEY, "view") or permissions.can(actor, services.KEY, "view")
+    ):
+        raise PermissionDenied()
+
+
+def _zone(user: User) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone) if user.time_zone else _default_zone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return _default_zone()
+
+
+def _default_zone() -> dt.tzinfo:
+    return timezone.get_default_timezone()
+
+
+@contextmanager
+def _in_zone(request: AuthedRequest) -> Iterator[dt.tzinfo]:
+    """A token's request runs in the server's zone; days here are the caller's."""
+    zone = _zone(request.user)
+    with timezone.override(zone):
+        yield zone
+
+
+def _page(rows: QuerySet[Any], ordering: tuple[str, ...], params: Paged) -> Any:
+    return paginate(rows, ordering=ordering, cursor=params.cursor, limit=params.limit)
+
+
+def _active(rows: QuerySet[Any], params: CatalogueQuery) -> QuerySet[Any]:
+    return rows if params.active is None else rows.filter(active=params.active)
+
+
+def _values(payload: Schema, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The fields sent, named as the service names them (``group_id`` → ``group``)."""
+    renamed = names or {}
+    return {renamed.get(k, k): v for k, v in payload.dict(exclude_unset=True).items()}
+
+
+def _price_list(price_list_id: Any) -> PriceList:
+    found = PriceList.objects.prefetch_related("prices").filter(pk=price_list_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _lines(request: AuthedRequest, opportunity_id: Any) -> dict[str, Any]:
+    deal: Opportunity = selectors.opportunity_get(request.user, opportunity_id)
+    lines = list(deal.lines.order_by("position", "id"))
+    sums = deal.lines.aggregate(
+        net=Sum("net_amount"), tax=Sum("tax_amount"), total=Sum("total_amount")
+    )
+    return {
+        "opportunity_id": deal.pk,
+        "currency": deal.currency,
+        "net_amount": _text(sums["net"] or 0),
+        "tax_amount": _text(sums["tax"] or 0),
+        "total_amount": _text(sums["total"] or 0),
+        "lines": lines,
+    }
+
+
+def _order(request: AuthedRequest, order_id: Any) -> SalesOrder:
+    rows = SalesOrder.objects.prefetch_related("lines", "deliveries")
+    return permissions.get_visible(request.user, rows, order_id)
+
+
+PRODUCT_NAMES = {"group_id": "group", "tax_id": "tax"}
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+@router.get("/products", response=ProductPage, summary="Products, filtered")
+def list_products(request: AuthedRequest, params: Query[ProductQuery]):
+    _catalogue_reader(request)
+    rows = _active(Product.objects.all(), params)
+    if params.q.strip():
+        words = params.q.strip()
+        rows = rows.filter(Q(name__icontains=words) | Q(sku__icontains=words))
+    if params.group:
+        rows = rows.filter(group_id=params.group)
+    return _page(rows, ("name", "id"), params)
+
+
+@router.post("/products", response={201: ProductOut}, summary="Create a product")
+def create_product(request: AuthedRequest, payload: ProductIn):
+    """A SKU in use (whatever its case) answers 422 on `sku`."""
+    values = _values(payload, PRODUCT_NAMES)
+    return Status(201, catalog.product_save(actor=request.user, values=values))
+
+
+@router.get("/products/{product_id}", response=ProductOut, summary="One product")
+def get_product(request: AuthedRequest, product_id: int):
+    _catalogue_reader(request)
+    found = Product.objects.filter(pk=product_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@router.patch("/products/{product_id}", response=ProductOut, summary="Change a product")
+def patch_product(request: AuthedRequest, product_id: int, payload: ProductPatch):
+    values = _values(payload, PRODUCT_NAMES)
+    return catalog.product_save(actor=request.user, values=values, product_id=product_id)
+
+
+@router.delete("/products/{product_id}", response={204: None}, summary="Delete a product")
+def delete_product(request: AuthedRequest, product_id: int):
+    """A product on deal lines, quotes or orders answers 409: make it inactive instead."""
+    catalog.product_delete(actor=request.user, product_id=product_id)
+    return Status(204, None)
+
+
+@router.get("/product-groups", response=ProductGroupPage, summary="Product groups")
+def list_product_groups(request: AuthedRequest, params: Query[CatalogueQuery]):
+    _catalogue_reader(request)
+    return _page(_active(ProductGroup.objects.all(), params), ("name", "id"), params)
+
+
+@router.post("/product-groups", response={201: ProductGroupOut}, summary="Create a group")
+def create_product_group(request: AuthedRequest, payload: ProductGroupIn):
+    return Status(201, catalog.group_save(actor=request.user, values=_values(payload)))
+
+
+@router.patch(
+    "/product-groups/{group_id}", response=ProductGroupOut, summary="Change a product group"
+)
+def patch_product_group(request: AuthedRequest, group_id: int, payload: ProductGroupPatch):
+    return catalog.group_save(actor=request.user, values=_values(payload), group_id=group_id)
+
+
+@router.get("/taxes", response=TaxPage, summary="Taxes")
+def list_taxes(request: AuthedRequest, params: Query[CatalogueQuery]):
+    _catalogue_reader(request)
+    return _page(_active(Tax.objects.all(), params), ("name", "id"), params)
+
+
+@router.post("/taxes", response={201: TaxOut}, summary="Create a tax")
+def create_tax(request: AuthedRequest, payload: TaxIn):
+    return Status(201, catalog.tax_save(actor=request.user, values=_values(payload)))
+
+
+@router.patch("/taxes/{tax_id}", response=TaxOut, summary="Change a tax")
+def patch_tax(request: AuthedRequest, tax_id: int, payload: TaxPatch):
+    """A new rate applies to lines written from now on; existing lines keep theirs."""
+    return catalog.tax_save(actor=request.user, values=_values(payload), tax_id=tax_id)
+
+
+# --- price lists ---------------------------------------------------------------------------
+
+
+@router.get("/price-lists", response=PriceListPage, summary="Price lists")
+def list_price_lists(request: AuthedRequest, params: Query[PriceListQuery]):
+    _catalogue_reader(request)
+    rows = _active(PriceList.objects.all(), params)
+    if params.currency:
+        rows = rows.filter(currency=params.currency.upper())
+    return _page(rows, ("currency", "name", "id"), params)
+
+
+@router.get("/price-lists/price", response=UnitPriceOut, summary="The unit price that applies")
+def unit_price(request: AuthedRequest, params: Query[UnitPriceQuery]):
+    """The tier for `quantity` in the active list of `currency` valid `on` the day (the most
+    recently started one); 404 when no such list prices the product."""
+    _catalogue_reader(request)
+    with _in_zone(request):
+        on = params.on or timezone.localdate()
+    code = (params.currency or services.company_currency()).upper()
+    product = Product.objects.filter(pk=params.product).first()
+    listed = pricing.list_for(code, on) if product is not None else None
+    price = pricing.unit_price(product, listed, params.quantity) if product and listed else None
+    if price is None or listed is None:
+        raise NotFound(
+            _("No active price list in %(currency)s has a price for this product and quantity.")
+            % {"currency": code}
+        )
+    return {
+        "price_list_id": listed.pk,
+        "price_list_name": listed.name,
+        "product_id": params.product,
+        "currency": code,
+        "quantity": fixed(params.quantity, 3),
+        "on": on,
+        "unit_price": format(price, "f"),
+    }
+
+
+@router.post("/price-lists", response={201: PriceListDetailOut}, summary="Create a price list")
+def create_price_list(request: AuthedRequest, payload: PriceListIn):
+    """Tier errors are keyed `prices.<n>.<field>`; a name in use answers 422 on `name`."""
+    values = _values(payload)
+    values["prices"] = [tier.dict() for tier in payload.prices]
+    created = catalog.price_list_save(actor=request.user, values=values)
+    return Status(201, _price_list(created.pk))
+
+
+@router.get(
+    "/price-lists/{price_list_id}", response=PriceListDetailOut, summary="A list with its tiers"
+)
+def get_price_list(request: AuthedRequest, price_list_id: int):
+    _catalogue_reader(request)
+    return _price_list(price_list_id)
+
+
+@router.patch(
+    "/price-lists/{price_list_id}", response=PriceListDetailOut, summary="Change a price list"
+)
+def patch_price_list(request: AuthedRequest, price_list_id: int, payload: PriceListPatch):
+    """`prices`, when sent, replaces every tier of the list."""
+    values = _values(payload)
+    if "prices" in values:
+        values["prices"] = [tier.dict() for tier in payload.prices]
+    catalog.price_list_save(actor=request.user, values=values, price_list_id=price_list_id)
+    return _price_list(price_list_id)
+
+
+@router.delete("/price-lists/{price_list_id}", response={204: None}, summary="Delete a list")
+def delete_price_list(request: AuthedRequest, price_list_id: int):
+    """Its tiers go with it; lines already priced keep their prices."""
+    catalog.price_list_delete(actor=request.user, price_list_id=price_list_id)
+    return Status(204, None)
+
+
+# --- exchange rates ------------------------------------------------------------------------
+
+
+@router.get("/exchange-rates", response=ExchangeRatePage, summary="Exchange rates")
+def list_exchange_rates(request: AuthedRequest, params: Query[ExchangeRateQuery]):
+    _catalogue_reader(request)
+    rows = ExchangeRate.objects.all()
+    if params.currency:
+        rows = rows.filter(currency=params.currency.upper())
+    return _page(rows, ("currency", "-day", "id"), params)
+
+
+@router.post("/exchange-rates", response=RatesWrittenOut, summary="Add or replace rates")
+def save_exchange_rates(request: AuthedRequest, payload: ExchangeRatesIn):
+    """All or none: one bad item answers 422 (keyed `items.<n>.<field>`) and nothing is kept."""
+    items = [item.dict() for item in payload.items]
+    return {"written": currency.rates_save(actor=request.user, items=items)}
+
+
+@router.post("/exchange-rates/import", response=RatesWrittenOut, summary="Import rates (CSV)")
+def import_exchange_rates(request: AuthedRequest, file: File[UploadedFile]):
+    """A CSV file of up to 1 MiB, one `currency;day;rate` a line (commas work too, and a
+    decimal comma in the rate); a header line is allowed. All or none: errors are keyed
+    `items.<n>.<field>`, n counting the rate lines from 0."""
+    permissions.require(request.user, currency.KEY, "edit")
+    if file.size is None or file.size > currency.MAX_IMPORT_BYTES:
+        raise ValidationFailed(errors={"file": [_("The file is larger than 1 MiB.")]})
+    content = file.read(currency.MAX_IMPORT_BYTES + 1)
+    if b"\x00" in content:
+        message = _("Upload a CSV text file: one rate a line, as currency;day;rate.")
+        raise ValidationFailed(errors={"file": [message]})
+    return {"written": currency.rates_import(actor=request.user, content=content)}
+
+
+# --- a deal's lines ------------------------------------------------------------------------
+
+
+@router.get(
+    "/opportunities/{opportunity_id}/lines", response=DealLinesOut, summary="A deal's lines"
+)
+def get_lines(request: AuthedRequest, opportunity_id: int):
+    return _lines(request, opportunity_id)
+
+
+@router.put(
+    "/opportunities/{opportunity_id}/lines", response=DealLinesOut, summary="Replace a deal's lines"
+)
+def put_lines(request: AuthedRequest, opportunity_id: int, payload: DealLinesIn):
+    """All or none; the deal's amount becomes the lines' net total. A line without a unit
+    price takes its product's tier from the active list in the deal's currency."""
+    lines = [line.dict(exclude_unset=True) for line in payload.lines]
+    with _in_zone(request):  # the price list valid today, the caller's today
+        catalog.opportunity_set_lines(
+            actor=request.user, opportunity_id=opportunity_id, lines=lines
+        )
+    return _lines(request, opportunity_id)
+
+
+# --- quotes --------------------------------------------------------------------------------
+
+
+def _quote_values(payload: QuoteIn) -> dict[str, Any]:
+    return {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+
+
+@router.post(
+    "/opportunities/{opportunity_id}/quotes",
+    response={201: QuoteDetailOut},
+    summary="Quote a deal",
+)
+def create_quote(request: AuthedRequest, opportunity_id: int, payload: QuoteIn):
+    """Version 1 of a new number, from the deal's lines (422 on `lines` when it has none)."""
+    with _in_zone(request):
+        made = quotes.quote_create(
+            actor=request.user, opportunity_id=opportunity_id, values=_quote_values(payload)
+        )
+    return Status(201, made)
+
+
+@router.get(
+    "/opportunities/{opportunity_id}/quotes",
+    response=list[QuoteOut],
+    summary="A deal's quotes, every version, newest first",
+)
+def list_quotes(request: AuthedRequest, opportunity_id: int):
+    deal = selectors.opportunity_get(request.user, opportunity_id)
+    return list(Quote.objects.filter(opportunity=deal).order_by("-created_at", "-id"))
+
+
+@router.get("/quotes/{quote_id}", response=QuoteDetailOut, summary="One quote version")
+def get_quote(request: AuthedRequest, quote_id: int):
+    return quotes.quote_get(request.user, quote_id)
+
+
+@router.post("/quotes/{quote_id}/revise", response={201: QuoteDetailOut}, summary="Revise")
+def revise_quote(request: AuthedRequest, quote_id: int, payload: QuoteIn):
+    """The next version, from the deal's lines as they are now; this one becomes superseded
+    (409 unless it is the latest draft or sent version). Unsent fields keep this version's."""
+    with _in_zone(request):
+        made = quotes.quote_revise(
+            actor=request.user, quote_id=quote_id, values=_quote_values(payload)
+        )
+    return Status(201, made)
+
+
+@router.post("/quotes/{quote_id}/send", response=QuoteDetailOut, summary="E-mail a quote")
+def send_quote(request: AuthedRequest, quote_id: int, payload: QuoteSendIn):
+    """The PDF goes with a link where the customer accepts or declines. 409 when the quote
+    is no longer a draft or sent, or when the mail server does not take the message."""
+    with _in_zone(request):
+        return quotes.quote_send(
+            actor=request.user,
+            quote_id=quote_id,
+            base_url=request.build_absolute_uri("/"),
+            to=payload.to,
+            message=payload.message,
+        )
+
+
+@router.get(
+    "/quotes/{quote_id}/pdf",
+    response={200: None},
+    summary="A quote as PDF",
+    openapi_extra={"responses": {"200": {"description": "The PDF file", "content": PDF}}},
+)
+def quote_pdf(request: AuthedRequest, quote_id: int) -> HttpResponse:
+    """Always a download (`attachment`), never shown inline."""
+    quote = quotes.quote_get(request.user, quote_id)
+    response = HttpResponse(quotes.quote_pdf(quote), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{quote.number}-v{quote.version}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- orders --------------------------------------------------------------------------------
+
+
+@router.get("/orders", response=OrderPage, summary="Sales orders, filtered")
+def list_orders(request: AuthedRequest, params: Query[OrderQuery]):
+    """The orders you may see (owner and team), newest first."""
+    exact = {
+        "status": params.status,
+        "account_id": params.account,
+        "opportunity_id": params.opportunity,
+    }
+    rows = permissions.visible_to(request.user, SalesOrder.objects.all())
+    rows = rows.filter(**{k: v for k, v in exact.items() if v is not None})
+    return _page(rows, ("-created_at", "-id"), params)
+
+
+@router.get("/orders/{order_id}", response=OrderDetailOut, summary="One order")
+def get_order(request: AuthedRequest, order_id: int):
+    return _order(request, order_id)
+
+
+@router.post("/orders/{order_id}/status", response=OrderDetailOut, summary="Move an order")
+def set_order_status(request: AuthedRequest, order_id: int, payload: OrderStatusIn):
+    """409 on a step the lifecycle does not allow (e.g. delivered before shipped)."""
+    values = _values(payload)
+    status = values.pop("status")
+    orders.order_set_status(actor=request.user, order_id=order_id, status=status, values=values)
+    return _order(request, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/deliveries",
+    response={201: DeliveryStepOut},
+    summary="Report a delivery step",
+)
+def add_delivery(request: AuthedRequest, order_id: int, payload: DeliveryStepIn):
+    """How a carrier or the back-office reports where an order is; 409 for an order not yet
+    confirmed or cancelled. The order's status changes only through its status endpoint."""
+    with _in_zone(request):
+        step = orders.delivery_add(actor=request.user, order_id=order_id, values=_values(payload))
+    return Status(201, step)
+
+
+# --- forecasts and metrics -----------------------------------------------------------------
+
+
+def _names(group: str, keys: list[Any]) -> dict[int, str]:
+    ids = [k for k in keys if k is not None]
+    if group == "owner":
+        return {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)}
+    if group == "team":
+        return dict(Team.objects.filter(pk__in=ids).values_list("id", "name"))
+    return {}
+
+
+def _row(row: forecast.ForecastRow, names: dict[int, str]) -> dict[str, Any]:
+    figures = {name: _text(getattr(row, name)) for name in forecast.FIGURES}
+    return {
+        "key": row.key,
+        "name": names.get(row.key, "") if row.key is not None else "",
+        **figures,
+        "quota": _text(row.quota) if row.quota is not None else None,
+        "attainment": row.attainment,
+        "unconverted": sorted(row.unconverted),
+    }
+
+
+@router.get("/forecast", response=ForecastOut, summary="The forecast of a month or quarter")
+def get_forecast(request: AuthedRequest, params: Query[ForecastQuery]):
+    """Won, commit, best case, pipeline and weighted per owner, team or the company, against
+    quotas, over the deals you may see, in the company currency."""
+    permissions.require(request.user, services.KEY, "view")
+    with _in_zone(request):
+        day = params.date or timezone.localdate()
+        period = getattr(forecast.Period, params.period)(day)
+        result = forecast.forecast(request.user, period, params.group)
+    names = _names(params.group, [row.key for row in result.rows])
+    total = result.total
+    return {
+        "period": params.period,
+        "start": period.start,
+        "end": period.end,
+        "group": params.group,
+        "currency": services.company_currency(),
+        "rows": [_row(row, names) for row in result.rows],
+        "total": _row(total, {}),
+        "unconverted": sorted(total.unconverted),
+    }
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+@router.get(
+    "/forecast/history", response=ForecastHistoryOut, summary="Won revenue by month and ahead"
+)
+def forecast_history(request: AuthedRequest, params: Query[ForecastHistoryQuery]):
+    permissions.require(request.user, services.KEY, "view")
+    with _in_zone(request):
+        today = timezone.localdate()
+        history = forecast.monthly_won(request.user, params.months, until=today)
+    ahead = forecast.statistical([won for _month, won in history], 3)
+    months, month = [], today.replace(day=1)
+    for value in ahead or []:
+        months.append({"month": month, "won": _text(value)})
+        month = _next_month(month)
+    return {
+        "currency": services.company_currency(),
+        "history": [{"month": m, "won": _text(won)} for m, won in history],
+        "statistical": months if ahead is not None else None,
+    }
+
+
+def _metrics_period(request: AuthedRequest, params: SalesMetricsQuery) -> tuple[Any, ...]:
+    zone = _zone(request.user)
+    end = params.end or timezone.localdate(timezone=zone)
+    start = params.start or end - dt.timedelta(days=METRICS_DAYS - 1)
+    if end < start:
+        raise ValidationFailed(errors={"end": [_("The end comes before the start.")]})
+    if (end - start).days >= MAX_METRICS_DAYS:
+        raise ValidationFailed(errors={"start": [_("Choose a period of at most ten years.")]})
+    low = dt.datetime.combine(start, dt.time(), zone)
+    high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
+    return start, end, str(zone), metrics.Period(low, high)
+
+
+def _summary(figures: metrics.Summary) -> dict[str, Any]:
+    return {
+        **vars(figures),
+        "cycle": vars(figures.cycle),
+        "won_amount": _text(figures.won_amount),
+        "open_amount": _text(figures.open_amount),
+        "velocity": _text(figures.velocity) if figures.velocity is not None else None,
+    }
+
+
+@router.get("/sales-metrics", response=SalesMetricsOut, summary="Sales metrics over a period")
+def sales_metrics(request: AuthedRequest, params: Query[SalesMetricsQuery]):
+    """Over the deals you may see: close rate, cycle, velocity, loss reasons (one pipeline or
+    all), time in stage and the funnel (of `pipeline`, else the default pipeline)."""
+    actor = request.user
+    permissions.require(actor, services.KEY, "view")
+    start, end, zone, period = _metrics_period(request, params)
+    pipeline = selectors.pipeline_get(params.pipeline) if params.pipeline else None
+    if params.pipeline and pipeline is None:
+        raise ValidationFailed(errors={"pipeline": [_("Choose one of the listed values.")]})
+    staged = pipeline or services.default_pipeline()
+    reached = metrics.funnel(actor, period, staged.pk)
+    return {
+        "start": start,
+        "end": end,
+        "time_zone": zone,
+        "pipeline_id": staged.pk,
+        "summary": _summary(metrics.summary(actor, period, params.pipeline)),
+        "loss_reasons": [
+            {"reason": reason, "label": label, "deals": n}
+            for reason, label, n in metrics.loss_reasons(actor, period, params.pipeline)
+        ],
+        "time_in_stages": [vars(t) for t in metrics.time_in_stages(actor, period, staged.pk)],
+        "funnel": [
+            {"stage_id": s.pk, "name": s.name, "deals": reached.get(s.pk, 0)}
+            for s in selectors.stages_of(staged)
+        ],
+    }
