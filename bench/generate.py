@@ -2,6 +2,7 @@
 
     python bench/generate.py --accounts 100000 --contacts-per-account 3 --users 20
     python bench/generate.py --contacts 1000000        # accounts = contacts / 3, leads / 10
+    python bench/generate.py --accounts 0 --opportunities 110000 --open-opportunities 10000
 
 This is for volume, not for correctness: rows go in with ``bulk_create`` in batches and do NOT
 pass through the services, so there is no validation, no audit entry and no event. Use the
@@ -14,12 +15,21 @@ companies from Faker (pt_BR for Brazilian records, en_US for the others), valid 
 numbers in E.164. ``search_text`` is filled with ``search_index.document`` as ``save()`` would,
 and the search index follows (FTS5 triggers on SQLite, the GIN index on PostgreSQL). Prints one
 JSON document with what was written and how long it took.
+
+``--opportunities N`` adds N deals on the accounts already in the database (each with its
+account's owner, team and country: BRL in Brazil, USD elsewhere), ``--open-opportunities M`` of
+them open in the default pipeline's open stages (a funnel: more in the first stages), the rest
+won or lost within the last two years, a tenth of those in a second pipeline
+(``bench-renewals``). Each deal gets its history, one ``StageChange`` per stage it entered,
+dated in the past. These rows go in with ``COPY`` on PostgreSQL and ``executemany`` on SQLite,
+with ids counted on from the largest (one writer at a time), so a million deals take minutes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import sys
@@ -64,6 +74,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--batch-size", type=int, default=2000, help="accounts per transaction (default 2000)"
     )
     parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    parser.add_argument(
+        "--opportunities", type=int, default=0, help="deals to add on the accounts (default 0)"
+    )
+    parser.add_argument(
+        "--open-opportunities",
+        type=int,
+        help="of those, open in the default pipeline (default: a tenth)",
+    )
     args = parser.parse_args(argv)
     if (args.accounts is None) == (args.contacts is None):
         parser.error("give either --accounts or --contacts")
@@ -76,6 +94,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--accounts, --contacts, --leads and --contacts-per-account must be >= 0")
     if args.users < 1 or args.teams < 1 or args.batch_size < 1:
         parser.error("--users, --teams and --batch-size must be >= 1")
+    if args.open_opportunities is None:
+        args.open_opportunities = args.opportunities // 10
+    if not 0 <= args.open_opportunities <= args.opportunities:
+        parser.error("--open-opportunities must be from 0 to --opportunities")
     return args
 
 
@@ -338,6 +360,208 @@ def write_batch(
     return len(accounts), len(contacts)
 
 
+# --- opportunities --------------------------------------------------------------------------
+
+DEAL_NAMES = {
+    "BR": ("Licenças do ERP", "Contrato de suporte", "Frota de notebooks", "Migração para a nuvem",
+           "Treinamento da equipe", "Consultoria de processos", "Integração com o e-commerce"),
+    "US": ("ERP licences", "Support contract", "Laptop fleet", "Cloud migration", "Team training",
+           "Process consulting", "E-commerce integration"),
+}  # fmt: skip
+FUNNEL = (30, 25, 20, 15, 10)  # shares of the open deals per open stage, first stage first
+CLOSED_WITHIN_DAYS = 730
+WON_SHARE = 0.4
+SECOND_PIPELINE = "bench-renewals"
+SECOND_SHARE = 0.1  # closed deals in the second pipeline
+LOST_REASONS = ("price", "competitor", "no_budget", "no_decision", "timing", "product_fit")
+OPPORTUNITY_BATCH = 50_000
+OPPORTUNITY_COLUMNS = (
+    "id", "owner", "team", "created_at", "updated_at", "name", "account", "pipeline", "stage",
+    "status", "amount", "currency", "expected_close_date", "probability", "probability_set",
+    "forecast_category", "next_step", "description", "competitors", "lost_reason", "lost_note",
+    "lead_source", "stage_entered_at", "closed_at",
+)  # fmt: skip
+CHANGE_COLUMNS = (
+    "id", "opportunity", "from_stage", "to_stage", "from_name", "to_name", "to_kind", "at",
+    "left_at", "by", "amount", "probability",
+)  # fmt: skip
+
+
+def ensure_pipelines() -> list[list[Any]]:
+    """The stages of the default pipeline and of ``bench-renewals`` (made once, bypassing the
+    services like every row here)."""
+    from clientela.sales.models import Pipeline, Stage
+    from clientela.sales.services import default_pipeline
+
+    second, made = Pipeline.objects.get_or_create(name=SECOND_PIPELINE, defaults={"position": 99})
+    if made:
+        kinds = [("Renewal due", 40, "open"), ("Offer sent", 60, "open")]
+        kinds += [("Renewed", 100, "won"), ("Not renewed", 0, "lost")]
+        Stage.objects.bulk_create(
+            Stage(pipeline=second, name=n, position=i, probability=p, kind=k)
+            for i, (n, p, k) in enumerate(kinds)
+        )
+    return [list(p.stages.order_by("position", "id")) for p in (default_pipeline(), second)]
+
+
+@dataclass
+class DealMaker:
+    """Rows for one deal and its history, as plain tuples in the column orders above."""
+
+    rng: random.Random
+    pipelines: list[list[Any]]
+    now: Any
+    sqlite: bool
+    next_id: int = 1
+    next_change: int = 1
+
+    def stamp(self, days_ago: float) -> Any:
+        from datetime import UTC, timedelta
+
+        moment = (self.now - timedelta(days=days_ago)).replace(microsecond=0)
+        return str(moment.astimezone(UTC).replace(tzinfo=None)) if self.sqlite else moment
+
+    def path(self, open_at: int | None) -> tuple[int, list[Any]]:
+        """The pipeline index and the stages entered: up to an open stage, or on to won/lost."""
+        if open_at is not None:
+            stages = self.pipelines[0]
+            return 0, [s for s in stages if s.kind == "open"][: open_at + 1]
+        index = 1 if self.rng.random() < SECOND_SHARE else 0
+        stages = self.pipelines[index]
+        opens = [s for s in stages if s.kind == "open"]
+        won = self.rng.random() < WON_SHARE
+        reached = len(opens) if won else self.rng.randint(1, len(opens))
+        end = next(s for s in stages if s.kind == ("won" if won else "lost"))
+        return index, [*opens[:reached], end]
+
+    def deal(
+        self, account: tuple[int, int, int | None, str], open_at: int | None
+    ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        from datetime import timedelta
+        from decimal import Decimal
+
+        rng, (account_id, owner_id, team_id, country) = self.rng, account
+        _pipeline, path = self.path(open_at)
+        last = path[-1]
+        ago = rng.uniform(0, 60) if open_at is not None else rng.uniform(0, CLOSED_WITHIN_DAYS)
+        days = [ago]
+        for _step in path[1:]:
+            days.append(days[-1] + rng.uniform(1, 20))
+        days.reverse()  # days ago of each entry, oldest first
+        amount = Decimal(round(math.exp(rng.uniform(6.9, 13.8))))  # about 1,000 to 1,000,000
+        close = (self.now - timedelta(days=ago)).date()
+        if last.kind == "open":
+            close = None if rng.random() < 0.05 else close + timedelta(days=rng.randint(0, 180))
+        lost = rng.choice(LOST_REASONS) if last.kind == "lost" else ""
+        forecast = {"won": "closed", "lost": "omitted"}.get(last.kind) or rng.choice(
+            ("pipeline", "pipeline", "best_case", "commit")
+        )
+        stamps = [self.stamp(ago) for ago in days]
+        entered, created = stamps[-1], stamps[0]
+        deal_id, self.next_id = self.next_id, self.next_id + 1
+        row = (
+            deal_id, owner_id, team_id, created, entered,
+            f"{rng.choice(DEAL_NAMES['BR' if country == 'BR' else 'US'])} {deal_id}",
+            account_id, last.pipeline_id, last.pk, last.kind, amount,
+            "BRL" if country == "BR" else "USD", close, last.probability, False, forecast,
+            "", "", "", lost, "", "", entered, entered if last.kind != "open" else None,
+        )  # fmt: skip
+        return row, self.history(deal_id, path, stamps, amount, owner_id)
+
+    def history(
+        self, deal_id: int, path: list[Any], stamps: list[Any], amount: Any, owner_id: int
+    ) -> list[tuple[Any, ...]]:
+        """One row per stage entered, with when the deal left it (``None`` for the last)."""
+        rows = []
+        for step, stage in enumerate(path):
+            before = path[step - 1] if step else None
+            left = stamps[step + 1] if step + 1 < len(path) else None
+            rows.append(
+                (
+                    self.next_change, deal_id, before.pk if before else None, stage.pk,
+                    before.name if before else "", stage.name, stage.kind, stamps[step], left,
+                    owner_id, amount, stage.probability,
+                )
+            )  # fmt: skip
+            self.next_change += 1
+        return rows
+
+
+def insert_rows(model: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Many rows at once: ``COPY`` on PostgreSQL, ``executemany`` on SQLite."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(n).column) for n in names)
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(names))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+
+
+def open_stages(count: int, rng: random.Random) -> list[int | None]:
+    """Which open stage each open deal is in (a funnel), shuffled."""
+    shares = [round(count * share / sum(FUNNEL)) for share in FUNNEL]
+    shares[0] += count - sum(shares)
+    stages: list[int | None] = [i for i, n in enumerate(shares) for _ in range(n)]
+    rng.shuffle(stages)
+    return stages
+
+
+def write_opportunities(count: int, open_count: int, owners: list[Owner], seed: int) -> int:
+    """``count`` deals (``open_count`` open in the default pipeline) and their history; returns
+    the number of history rows."""
+    from django.db import connection, transaction
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from clientela.customers.models import Account
+    from clientela.sales.models import Opportunity, StageChange
+
+    rng = random.Random(seed * 13 + 5)
+    fields = ("id", "owner_id", "team_id", "country")
+    accounts = list(Account.objects.order_by("id").values_list(*fields))
+    if not accounts:  # deals without an account, over the bench users
+        accounts = [(None, o.user_id, o.team_id, "BR") for o in owners]  # type: ignore[misc]
+    maker = DealMaker(rng, ensure_pipelines(), timezone.now(), connection.vendor == "sqlite")
+    maker.next_id = (Opportunity.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    maker.next_change = (StageChange.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    kinds = open_stages(open_count, rng) + [None] * (count - open_count)
+    rng.shuffle(kinds)
+    changes = 0
+    for start in range(0, count, OPPORTUNITY_BATCH):
+        deals, history = [], []
+        for open_at in kinds[start : start + OPPORTUNITY_BATCH]:
+            row, moves = maker.deal(rng.choice(accounts), open_at)
+            deals.append(row)
+            history.extend(moves)
+        with transaction.atomic():
+            insert_rows(Opportunity, OPPORTUNITY_COLUMNS, deals)
+            insert_rows(StageChange, CHANGE_COLUMNS, history)
+        changes += len(history)
+    _reset_sequences(Opportunity, StageChange)
+    return changes
+
+
+def _reset_sequences(*models: Any) -> None:
+    """PostgreSQL: the identity sequences go on after the ids written by hand."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            table = connection.ops.quote_name(model._meta.db_table)
+            top = f"COALESCE((SELECT MAX(id) FROM {table}), 1)"  # noqa: S608 (a quoted model table)
+            sql = f"SELECT setval(pg_get_serial_sequence(%s, 'id'), {top})"
+            cursor.execute(sql, [model._meta.db_table])
+
+
 def maintain_sqlite() -> dict[str, float] | None:
     """On SQLite, what the nightly ``customers.search-maintenance`` job does (one FTS5 segment,
     ANALYZE), the counterpart of PostgreSQL's VACUUM ANALYZE below."""
@@ -355,12 +579,13 @@ def vacuum() -> float | None:
     from django.db import connection
 
     from clientela.customers.models import Account, Contact, Lead
+    from clientela.sales.models import Opportunity, StageChange
 
     if connection.vendor != "postgresql":
         return None
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        for model in (Account, Contact, Lead):
+        for model in (Account, Contact, Lead, Opportunity, StageChange):
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return round(time.perf_counter() - started, 2)
 
@@ -379,8 +604,11 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         added = write_batch(size, args.contacts_per_account, owners, locales, rng)
         accounts, contacts = accounts + added[0], contacts + added[1]
     leads = sum(write_leads(size, owners, locales, rng) for size in batches(args.leads, 10000))
+    sales_started = time.perf_counter()
+    changes = write_opportunities(args.opportunities, args.open_opportunities, owners, args.seed)
+    sales_seconds = time.perf_counter() - sales_started
     elapsed = time.perf_counter() - started
-    rows = accounts + contacts + leads
+    rows = accounts + contacts + leads + args.opportunities + changes
     return {
         "database": connection.vendor,
         "vacuum_seconds": vacuum(),
@@ -388,6 +616,10 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
         "accounts": accounts,
         "contacts": contacts,
         "leads": leads,
+        "opportunities": args.opportunities,
+        "open_opportunities": args.open_opportunities,
+        "stage_changes": changes,
+        "opportunity_seconds": round(sales_seconds, 2),
         "users": len(owners),
         "teams": len(teams),
         "rows": rows,

@@ -406,6 +406,7 @@ def _load(
 
     from clientela.commands import demo_history, demo_rules
     from clientela.platform.context import use_channel
+    from clientela.sales.demo import add_demo_sales
 
     contacts, created = 0, list[int]()  # created: account ids, in the order of specs
     with use_channel("system"), transaction.atomic():
@@ -417,6 +418,7 @@ def _load(
             advance()
         teams = list(cast.teams.values())
         leads = demo_history.load(teams, created, seed, max(6, len(specs) // 2))
+        add_demo_sales(cast.users[ADMIN], created, seed)  # pipelines and a year of deals
     # after the commit, whose events have been matched by then: the rules act on what comes next
     with use_channel("system"), transaction.atomic():
         demo_rules.add_rules(cast.users[ADMIN])

@@ -147,19 +147,37 @@ def board(
     rate are counted but not summed (``other_currencies``)."""
     f = filters or OpportunityFilters()
     base = opportunity_list(actor, OpportunityFilters(**{**f.__dict__, "pipeline_id": pipeline.pk}))
-    base = base.filter(_board_scope(f))
     stages = stages_of(pipeline)
     columns = {s.pk: Column(s) for s in stages}
+    rates = Rates()
+    other_currencies = False
+    # Open deals and recently closed ones are read apart: each part walks the index that begins
+    # (pipeline, status, …); one "open OR closed lately" condition read the whole pipeline.
+    for part in _board_parts(base, f):
+        other_currencies |= _add_totals(columns, part, rates)
+        _add_cards(columns, part, cards)
+    return Board(pipeline, [columns[s.pk] for s in stages], currency, other_currencies)
+
+
+def _board_parts(base: QuerySet[Opportunity], f: OpportunityFilters) -> list[QuerySet[Opportunity]]:
+    if f.close_from or f.close_to:
+        return [base]  # the period filter already bounds every column
+    since = timezone.now() - dt.timedelta(days=30)
+    closed = base.filter(status__in=(StageKind.WON, StageKind.LOST), closed_at__gte=since)
+    return [base.filter(status=StageKind.OPEN), closed]
+
+
+def _add_totals(columns: dict[int, Column], deals: QuerySet[Opportunity], rates: Rates) -> bool:
+    """Count, sum and weighted sum per column; whether some currency had no rate."""
     weighted = ExpressionWrapper(
         F("amount") * F("probability"), output_field=DecimalField(max_digits=20, decimal_places=2)
     )
     totals = (
-        base.order_by()
+        deals.order_by()
         .values("stage_id", "currency")
         .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(weighted))
     )
-    rates = Rates()
-    other_currencies = False
+    unconverted = False
     for row in totals:
         column = columns.get(row["stage_id"])
         if column is None:
@@ -167,31 +185,31 @@ def board(
         column.count += row["n"]
         total = rates.convert(row["total"] or Decimal(0), row["currency"])
         if total is None:  # no rate for it: counted, not summed, and the board says so
-            other_currencies = True
+            unconverted = True
             continue
         column.total += total
         column.weighted += rates.convert((row["weighted"] or 0) / HUNDRED, row["currency"]) or 0
-    ranked = base.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("stage_id")],
-            order_by=[F("expected_close_date").asc(nulls_last=True), F("id").asc()],
-        )
-    ).filter(rank__lte=cards)
-    for card in ranked.select_related("owner", "account").order_by(
-        "stage_id", F("expected_close_date").asc(nulls_last=True), "id"
-    ):
+    return unconverted
+
+
+def _add_cards(columns: dict[int, Column], deals: QuerySet[Opportunity], cards: int) -> None:
+    """The first ``cards`` deals of each column by close date: the window ranks only ids (a
+    narrow sort), then the chosen few are read whole with their owner and account."""
+    order = [F("expected_close_date").asc(nulls_last=True), F("id").asc()]
+    ranked = (
+        deals.order_by()
+        .annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=order))
+        .filter(rank__lte=cards)
+        .values_list("id", flat=True)
+    )
+    chosen = list(ranked)
+    if not chosen:
+        return
+    rows = Opportunity.objects.filter(pk__in=chosen).select_related("owner", "account", "stage")
+    for card in rows.order_by("stage_id", *order):
         column = columns.get(card.stage_id)
         if column is not None:
             column.cards.append(card)
-    return Board(pipeline, [columns[s.pk] for s in stages], currency, other_currencies)
-
-
-def _board_scope(f: OpportunityFilters) -> Q:
-    if f.close_from or f.close_to:
-        return Q()  # the period filter already bounds every column
-    since = timezone.now() - dt.timedelta(days=30)
-    return Q(status=StageKind.OPEN) | Q(closed_at__gte=since)
 
 
 def rotting(opportunity: Opportunity, now: dt.datetime | None = None) -> bool:

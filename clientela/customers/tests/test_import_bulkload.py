@@ -64,7 +64,7 @@ def _job(actor: User, tmp_path: Path, rows: int = 12) -> ImportJob:
 
 def test_the_sort_indexes_wait_while_the_rows_go_in_and_are_built_again(admin, tmp_path):
     before = _indexes("customers_contact")
-    assert SORTS <= before
+    assert before >= SORTS
     seen: list[tuple[set[str], set[str], str]] = []
 
     def look(job: ImportJob, batch: int) -> None:
@@ -85,7 +85,7 @@ def test_the_sort_indexes_wait_while_the_rows_go_in_and_are_built_again(admin, t
     job.refresh_from_db()
     assert (job.status, job.created_count, job.deferred_indexes) == ("done", 12, "")
     assert _indexes("customers_contact") == before
-    assert ADDRESS_SORTS <= _indexes("customers_address")
+    assert _indexes("customers_address") >= ADDRESS_SORTS
     assert Contact.objects.count() == 12
     assert list(Contact.objects.filter(email="p3@example.com").values_list("first_name", flat=True))
 
