@@ -354,8 +354,8 @@ def _clean_line(
     tax = _by_id(Tax, line["tax"], f"{where}tax", errors) if "tax" in line else None
     if tax is not None and not tax.active:
         errors[f"{where}tax"] = [_("This tax is no longer in use.")]
-    if tax is None and "tax" not in line and product is not None:
-        tax = product.tax
+    if tax is None and "tax" not in line and product is not None and product.tax is not None:
+        tax = product.tax if product.tax.active else None
     description = line.get("description")
     description = description.strip() if isinstance(description, str) else ""
     if not description and product is not None:

@@ -106,6 +106,10 @@ def order_set_status(
     changes["status"] = status
     changes[STAMPS[OrderStatus(status)]] = timezone.now()
     with transaction.atomic():
+        # checked again under the row lock: two users confirming and cancelling at once
+        current = SalesOrder.objects.select_for_update().get(pk=order.pk).status
+        if status not in TRANSITIONS[OrderStatus(current)]:
+            raise Conflict(_("The order changed meanwhile; reload it."))
         order = record_update(actor=actor, model=SalesOrder, pk=order.pk, values=changes)
         DeliveryEvent.objects.create(
             order=order,

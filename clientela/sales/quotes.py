@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 import smtplib
 from decimal import Decimal
@@ -41,6 +42,7 @@ from clientela.sales.models import (
 )
 from clientela.sales.services import pk_of
 
+logger = logging.getLogger(__name__)
 MAX_TERMS = 20000
 MAX_VALID_DAYS = 5 * 366
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -276,11 +278,20 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
-def _recipient(quote: Quote, to: str | None) -> str:
+def recipient_for(actor: User, quote: Quote) -> str:
+    """The address a quote goes to by default: the first contact on the deal, among those the
+    actor may see, that has one ("" when none)."""
+    from clientela.customers.models import Contact
+
+    roles = quote.opportunity.contact_roles.order_by("id").values_list("contact_id", flat=True)
+    visible = permissions.visible_to(actor, Contact.objects.filter(pk__in=list(roles)))
+    emails = dict(visible.exclude(email="").values_list("pk", "email"))
+    return next((emails[pk] for pk in roles if pk in emails), "")
+
+
+def _recipient(actor: User, quote: Quote, to: str | None) -> str:
     if to is None:
-        roles = quote.opportunity.contact_roles.select_related("contact").order_by("id")
-        first = next((r.contact for r in roles if r.contact.email), None)
-        to = first.email if first is not None else ""
+        to = recipient_for(actor, quote)
     to = to.strip() if isinstance(to, str) else ""
     try:
         validate_email(to)
@@ -303,7 +314,7 @@ def quote_send(
     quote = _get(actor, quote_id, "edit")
     if quote.status not in (QuoteStatus.DRAFT, QuoteStatus.SENT):
         raise Conflict(_("Only a draft or sent quote can be sent."))
-    address = _recipient(quote, to)
+    address = _recipient(actor, quote, to)
     if not isinstance(message, str) or len(message) > 5000:
         raise ValidationFailed(
             errors={"message": [_("Enter at most %(n)d characters.") % {"n": 5000}]}
@@ -327,17 +338,26 @@ def quote_send(
     email.attach(f"{quote.number}-v{quote.version}.pdf", quote_pdf(quote), "application/pdf")
     try:
         email.send()
-    except (OSError, smtplib.SMTPException) as exc:
+    except smtplib.SMTPRecipientsRefused:
+        logger.warning("quote %s: the mail server refused %s", quote.pk, address, exc_info=True)
+        raise Conflict(_("The mail server refused the address %(to)s.") % {"to": address}) from None
+    except (OSError, smtplib.SMTPException):
+        logger.warning("quote %s: the mail server did not take it", quote.pk, exc_info=True)
         raise Conflict(
-            _("The mail server did not take the message: %(error)s") % {"error": exc}
+            _("The mail server did not take the message; try again later or check its settings.")
         ) from None
     with transaction.atomic():
-        Quote.objects.filter(pk=quote.pk).update(
+        # only if no revision replaced it while the mail went out: its link must not live
+        sent = Quote.objects.filter(
+            pk=quote.pk, status__in=(QuoteStatus.DRAFT, QuoteStatus.SENT)
+        ).update(
             status=QuoteStatus.SENT,
             sent_at=timezone.now(),
             link_digest=_digest(token),
             link_expires=expires,
         )
+        if not sent:
+            raise Conflict(_("The quote was replaced while it was being sent; send the new one."))
         _note(
             actor,
             quote.opportunity,

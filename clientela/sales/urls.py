@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clientela.sales import views, views_pipelines
+from clientela.sales import views, views_documents, views_pipelines
 
 app_name = "sales"
 
@@ -29,5 +29,29 @@ urlpatterns = [
         "pipelines/<int:pipeline_id>/delete/",
         views_pipelines.pipeline_delete,
         name="pipeline_delete",
+    ),
+    path(
+        "opportunities/<int:opportunity_id>/documents/",
+        views_documents.deal_documents,
+        name="deal_documents",
+    ),
+    path(
+        "opportunities/<int:opportunity_id>/lines/", views_documents.deal_lines, name="deal_lines"
+    ),
+    path(
+        "opportunities/<int:opportunity_id>/quotes/new/",
+        views_documents.quote_create,
+        name="quote_create",
+    ),
+    path("quotes/<int:quote_id>/pdf/", views_documents.quote_pdf, name="quote_pdf"),
+    path("quotes/<int:quote_id>/send/", views_documents.quote_send, name="quote_send"),
+    path("quotes/<int:quote_id>/revise/", views_documents.quote_revise, name="quote_revise"),
+    path("orders/", views_documents.order_list, name="order_list"),
+    path("orders/<int:order_id>/", views_documents.order_detail, name="order_detail"),
+    path("orders/<int:order_id>/status/", views_documents.order_status, name="order_status"),
+    path(
+        "orders/<int:order_id>/deliveries/",
+        views_documents.order_delivery,
+        name="order_delivery",
     ),
 ]

@@ -252,7 +252,7 @@ def test_a_quote_the_mail_server_refuses_answers_409_and_stays_a_draft(
     answer = api.post(f"/api/v1/quotes/{quote['id']}/send", {})
 
     refused(answer, 409)
-    assert "No such mailbox" in answer.json()["title"]
+    assert "refused the address bia@ideal.example" in answer.json()["title"]
     assert Quote.objects.get(pk=quote["id"]).status == "draft"
     assert AuditEntry.objects.count() == before
 
