@@ -24,7 +24,7 @@ from clientela.platform.services import roles, users
 
 def index(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    cards = [
+    cards: list[tuple[str, str, Any, Any]] = [
         (
             "platform.user",
             "settings:user_list",
