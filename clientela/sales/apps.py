@@ -19,7 +19,14 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from clientela.platform import customfields, registry, timeline
         from clientela.sales import panels  # noqa: F401  (the deals panel on customer pages)
-        from clientela.sales.models import Opportunity, Pipeline, Product, Quota, SalesOrder
+        from clientela.sales.models import (
+            CompanyProfile,
+            Opportunity,
+            Pipeline,
+            Product,
+            Quota,
+            SalesOrder,
+        )
         from clientela.sales.timeline import SOURCE
 
         registry.register(
@@ -36,6 +43,11 @@ class SalesConfig(AppConfig):
         )
         registry.register(
             registry.ObjectType("sales.order", _("Sales orders"), SalesOrder, "sales")
+        )
+        registry.register(
+            registry.ObjectType(
+                "sales.company", _("Company profile"), CompanyProfile, "platform", owned=False
+            )
         )
         # quotas are set for the team by whoever the role editor allows (administrators first)
         registry.register(

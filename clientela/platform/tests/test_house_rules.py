@@ -34,7 +34,7 @@ NOT_RECORD_TYPES = {
     # settings (sales.pipeline), the catalogue (sales.product) or the order they belong to
     *("Stage", "OpportunityContact", "StageChange", "OpportunityLine", "QuoteLine"),
     *("OrderLine", "DeliveryEvent", "Quote"),
-    *("ProductGroup", "Tax", "PriceList", "Price", "ExchangeRate", "CompanyProfile"),
+    *("ProductGroup", "Tax", "PriceList", "Price", "ExchangeRate"),
     # sales machinery: document numbers, quotas and forecast history (read through forecasts)
     *("DocumentCounter", "ForecastSnapshot"),
 }
