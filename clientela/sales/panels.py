@@ -59,3 +59,12 @@ navigation.register_settings_card(
         _("Your sales stages: their probability, required fields and suggested activities."),
     )
 )
+
+navigation.register_settings_card(
+    navigation.SettingsCard(
+        "sales.company",
+        "sales:company_settings",
+        _("Company profile"),
+        _("Your company's name, address, logo and PIX key, as quotes print them."),
+    )
+)

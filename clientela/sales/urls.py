@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clientela.sales import views, views_documents, views_pipelines
+from clientela.sales import views, views_company, views_documents, views_pipelines
 
 app_name = "sales"
 
@@ -54,4 +54,5 @@ urlpatterns = [
         views_documents.order_delivery,
         name="order_delivery",
     ),
+    path("settings/company/", views_company.company_settings, name="company_settings"),
 ]

@@ -95,3 +95,27 @@ def test_quotas_are_set_and_listed_by_year(admin, make_user):
     )
     assert bad.status_code == 422
     assert Quota.objects.count() == 1
+
+
+def test_the_settings_page_saves_the_profile_and_the_logo(make_user, logged_in):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin = make_user("administrator")
+    browser = logged_in(admin)
+    index = browser.get("/settings/").content.decode()
+    assert "/sales/settings/company/" in index
+    form = {"name": "Demo Ltda", "quote_valid_days": "20", "pix_key": "vendas@example.com"}
+    saved = browser.post(
+        "/sales/settings/company/", {**form, "logo": SimpleUploadedFile("l.png", PNG)}
+    )
+    assert saved.status_code == 302
+    profile = CompanyProfile.objects.get()
+    assert (profile.name, profile.quote_valid_days, profile.logo_type) == (
+        "Demo Ltda",
+        20,
+        "image/png",
+    )
+    bad = browser.post("/sales/settings/company/", {**form, "pix_key": "???"})
+    assert bad.status_code == 200 and 'role="alert"' in bad.content.decode()
+    rep = logged_in(make_user("sales-rep"))
+    assert rep.get("/sales/settings/company/").status_code == 403
