@@ -21,6 +21,7 @@ from clientela.activities.schemas import (
     ActivityPatch,
     CompleteIn,
     Kind,
+    RecordId,
 )
 from clientela.activities.schemas import Status as StatusValue
 from clientela.platform.api import PageParams
@@ -44,10 +45,10 @@ ICS_RESPONSE = {
 class ActivityQuery(PageParams):
     kind: Kind | None = None
     status: StatusValue | None = None
-    owner_id: int | None = None
-    account_id: int | None = None
-    contact_id: int | None = None
-    lead_id: int | None = None
+    owner_id: RecordId | None = None
+    account_id: RecordId | None = None
+    contact_id: RecordId | None = None
+    lead_id: RecordId | None = None
     due_from: datetime | None = Field(default=None, description="Due at or after")
     due_to: datetime | None = Field(default=None, description="Due before")
     q: str = Field(default="", max_length=200, description="Words in the subject or outcome")

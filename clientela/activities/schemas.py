@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from clientela.platform import customfields
 from clientela.platform.api_customfields import CUSTOM_IN, CUSTOM_OUT, describe_record_schemas
+
+# a record id as the database stores it: larger numbers are refused (422), never looked up
+RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 Kind = Literal["call", "meeting", "task", "email", "note", "sms"]
 Status = Literal["planned", "done", "cancelled"]
@@ -60,13 +63,13 @@ class ActivityIn(Schema):
     completed_at: datetime | None = Field(
         default=None, description="When a done activity was done; now if not given"
     )
-    account_id: int | None = None
-    contact_id: int | None = None
-    lead_id: int | None = None
+    account_id: RecordId | None = None
+    contact_id: RecordId | None = None
+    lead_id: RecordId | None = None
     link_type: str = Field(default="", max_length=40)
-    link_id: int | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
+    link_id: RecordId | None = None
+    owner_id: RecordId | None = None
+    team_id: RecordId | None = None
     custom: dict[str, Any] | None = Field(default=None, description=CUSTOM_IN)
 
 
@@ -81,13 +84,13 @@ class ActivityPatch(Schema):
     duration_minutes: int | None = None
     location: str | None = Field(default=None, max_length=200)
     reminder_at: datetime | None = None
-    account_id: int | None = None
-    contact_id: int | None = None
-    lead_id: int | None = None
+    account_id: RecordId | None = None
+    contact_id: RecordId | None = None
+    lead_id: RecordId | None = None
     link_type: str | None = Field(default=None, max_length=40)
-    link_id: int | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
+    link_id: RecordId | None = None
+    owner_id: RecordId | None = None
+    team_id: RecordId | None = None
     custom: dict[str, Any] | None = Field(default=None, description=CUSTOM_IN)
 
 

@@ -259,3 +259,14 @@ def test_the_list_costs_the_same_queries_for_3_or_30_activities(rep, account, ap
         return len(captured)
 
     assert queries_for(3) == queries_for(30)
+
+
+def test_ids_beyond_what_the_database_holds_are_refused_not_looked_up(api_as, make_user):
+    api = api_as(make_user("administrator"))
+    huge = "9" * 20
+    listed = api.get("/api/v1/activities", {"owner_id": huge})
+    assert listed.status_code == 422
+    created = api.post(
+        "/api/v1/activities", {"kind": "note", "subject": "x", "account_id": int(huge)}
+    )
+    assert created.status_code == 422
