@@ -48,7 +48,6 @@ from clientela.sales.models import (
     PriceList,
     Product,
     ProductGroup,
-    Quote,
     SalesOrder,
     Tax,
 )
@@ -243,8 +242,7 @@ def _lines(request: AuthedRequest, opportunity_id: Any) -> dict[str, Any]:
 
 
 def _order(request: AuthedRequest, order_id: Any) -> SalesOrder:
-    rows = SalesOrder.objects.prefetch_related("lines", "deliveries")
-    return permissions.get_visible(request.user, rows, order_id)
+    return selectors.order_get(request.user, order_id)
 
 
 PRODUCT_NAMES = {"group_id": "group", "tax_id": "tax"}
@@ -490,7 +488,7 @@ def create_quote(request: AuthedRequest, opportunity_id: int, payload: QuoteIn):
 )
 def list_quotes(request: AuthedRequest, opportunity_id: int):
     deal = selectors.opportunity_get(request.user, opportunity_id)
-    return list(Quote.objects.filter(opportunity=deal).order_by("-created_at", "-id"))
+    return list(selectors.deal_quotes(deal))
 
 
 @router.get("/quotes/{quote_id}", response=QuoteDetailOut, summary="One quote version")
@@ -549,8 +547,7 @@ def list_orders(request: AuthedRequest, params: Query[OrderQuery]):
         "account_id": params.account,
         "opportunity_id": params.opportunity,
     }
-    rows = permissions.visible_to(request.user, SalesOrder.objects.all())
-    rows = rows.filter(**{k: v for k, v in exact.items() if v is not None})
+    rows = selectors.order_list(request.user, **exact)
     return _page(rows, ("-created_at", "-id"), params)
 
 

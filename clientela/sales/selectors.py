@@ -25,6 +25,8 @@ from clientela.sales.models import (
     Opportunity,
     OpportunityContact,
     Pipeline,
+    Quote,
+    SalesOrder,
     Stage,
     StageChange,
     StageKind,
@@ -257,3 +259,19 @@ def account_sales(actor: User, account_id: int, currency: str) -> AccountSales:
         open_total += rates.convert(row["open_total"] or Decimal(0), row["currency"]) or 0
         won_total += rates.convert(row["won_total"] or Decimal(0), row["currency"]) or 0
     return AccountSales(count, open_total, won_total, currency)
+
+
+def deal_quotes(deal: Opportunity) -> QuerySet[Quote]:
+    """Every version of the deal's quotes, newest first (the caller already sees the deal)."""
+    return Quote.objects.filter(opportunity=deal).order_by("-created_at", "-id")
+
+
+def order_list(actor: User, **exact: Any) -> QuerySet[SalesOrder]:
+    """The orders the actor sees, filtered on the given columns (``None`` values ignored)."""
+    rows = visible_to(actor, SalesOrder.objects.select_related("account"))
+    return rows.filter(**{k: v for k, v in exact.items() if v not in (None, "")})
+
+
+def order_get(actor: User, order_id: Any) -> SalesOrder:
+    rows = SalesOrder.objects.select_related("account", "opportunity", "quote")
+    return get_visible(actor, rows.prefetch_related("lines", "deliveries"), order_id)

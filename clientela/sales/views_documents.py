@@ -65,8 +65,8 @@ def deal_documents(request: AuthedRequest, opportunity_id: int) -> HttpResponse:
     sums = deal.lines.aggregate(
         net=Sum("net_amount"), tax=Sum("tax_amount"), total=Sum("total_amount")
     )
-    rows = Quote.objects.filter(opportunity=deal).order_by("-created_at", "-id")
-    deal_orders = permissions.visible_to(request.user, SalesOrder.objects.filter(opportunity=deal))
+    rows = selectors.deal_quotes(deal)
+    deal_orders = selectors.order_list(request.user, opportunity=deal)
     context = {
         "deal": deal,
         "lines": lines,
@@ -225,9 +225,7 @@ def order_list(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, ORDER_KEY, "view")
     status = request.GET.get("status", "").strip()
     status = status if status in OrderStatus.values else ""
-    rows = permissions.visible_to(request.user, SalesOrder.objects.select_related("account"))
-    if status:
-        rows = rows.filter(status=status)
+    rows = selectors.order_list(request.user, status=status)
     ordering = ("-created_at", "-id")
     cursor_error = ""
     try:
@@ -249,8 +247,7 @@ def order_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _order(request: AuthedRequest, order_id: int) -> SalesOrder:
-    rows = SalesOrder.objects.select_related("account", "opportunity", "quote")
-    return permissions.get_visible(request.user, rows, order_id)
+    return selectors.order_get(request.user, order_id)
 
 
 def order_detail(
