@@ -7,9 +7,11 @@ external id held by a hidden record is reported instead, since creating another 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import F
 from django.db.models.lookups import In
 
@@ -23,15 +25,29 @@ if TYPE_CHECKING:
 
 
 class PlainIn(In):
-    """``column IN (…)`` for text values already in their stored form.
+    """``column IN (…)`` for text values already in their stored form, sent as one parameter.
 
-    Django's ``__in`` prepares each value through the field (about 10 µs a value); a batch
-    looks up 10,000 keys of each kind, a 100,000-row import 400,000 of them. Their marks are
-    SQLite's own "?" there (see ``placeholder``).
+    Django's ``__in`` prepares each value through the field (about 10 µs a value) and binds
+    each as a parameter of its own; a batch looks up 10,000 keys of each kind, a 100,000-row
+    import 400,000 of them. Here the list goes as one JSON array that SQLite unpacks with
+    ``json_each`` (20,000 e-mails: 20 ms instead of 66 ms), or as one array on PostgreSQL
+    (``= ANY``). Other databases get the plain list.
     """
 
     def get_prep_lookup(self) -> Any:
         return self.rhs
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        values = [str(value) for value in self.rhs]
+        if not values:
+            raise EmptyResultSet
+        lhs, params = self.process_lhs(compiler, connection)  # a column Django compiled
+        if connection.vendor == "sqlite":
+            sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608
+            return sql, (*params, json.dumps(values))
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", (*params, values)
+        return super().as_sql(compiler, connection)
 
     def batch_process_rhs(self, compiler: Any, connection: Any, rhs: Any = None) -> Any:
         values = list(self.rhs if rhs is None else rhs)

@@ -197,7 +197,7 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[list[str]]:
             for row in csv.reader(_lines(handle), delimiter=delimiter, strict=True):
                 if len(row) > MAX_ROW_CELLS:
                     raise FileRejected(_("A row has more than %(n)d cells.") % {"n": MAX_ROW_CELLS})
-                if any(cell.strip() for cell in row):
+                if any(map(str.strip, row)):  # a blank row is dropped
                     yield row
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):

@@ -371,3 +371,28 @@ def test_update_rows_writes_the_named_fields_of_each_record_and_nothing_else(mak
     assert [c.updated_at == when for c in stored] == [True, True, False]
     with pytest.raises(TypeError):
         update_rows(records[:1], ["memberships"])  # not a column
+
+
+@pytest.mark.django_db
+def test_plain_in_sends_the_values_as_one_parameter_and_finds_the_same_records(make_user):
+    from django.db import connection
+    from django.db.models import F
+    from django.test.utils import CaptureQueriesContext
+
+    from clientela.customers.imports.matching import PlainIn
+
+    admin = make_user("administrator")
+    odd = ["o'brien\"x@example.com", "joão@exemplo.com.br", "a,b@example.com", "plain@example.com"]
+    made = {e: Contact.objects.create(first_name="X", email=e, owner=admin).pk for e in odd}
+    Contact.objects.create(first_name="Other", email="other@example.com", owner=admin)
+    wanted = [*odd[:3], "missing@example.com", "PLAIN@example.com"]
+    with CaptureQueriesContext(connection) as captured:
+        matched = Contact.objects.filter(PlainIn(F("email"), wanted))
+        found = set(matched.values_list("pk", flat=True))
+    assert found == {made[e] for e in odd[:3]}  # exact values: the case is as stored
+    (query,) = captured.captured_queries
+    assert "missing@example.com" in query["sql"]
+    assert ("json_each" if connection.vendor == "sqlite" else "= ANY") in query["sql"]
+    assert not Contact.objects.filter(PlainIn(F("email"), [])).exists()
+    # the same answer as Django's own IN
+    assert found == set(Contact.objects.filter(email__in=wanted).values_list("pk", flat=True))

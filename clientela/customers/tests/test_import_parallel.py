@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from django.db import transaction
 from django.utils import translation
@@ -121,6 +123,16 @@ def test_the_helper_refuses_queries():
         future = helper.submit(Contact.objects.count)
         with pytest.raises(processes.QueryRefused):
             future.result()
+
+
+def test_leaving_the_block_stops_the_helper():
+    with processes.helper_process() as helper:
+        pid = helper.submit(os.getpid).result()
+        assert pid != os.getpid()
+        process = psutil.Process(pid)
+    # the block does not wait for the interpreter to end, but it does end, by itself
+    gone, alive = psutil.wait_procs([process], timeout=30)
+    assert [p.pid for p in gone] == [pid] and not alive
 
 
 def test_batches_after_the_first_come_cleaned_from_the_helper(
