@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from clientela.sales import views, views_company, views_documents, views_pipelines
 
@@ -55,4 +55,6 @@ urlpatterns = [
         name="order_delivery",
     ),
     path("settings/company/", views_company.company_settings, name="company_settings"),
+    path("settings/catalog/", include("clientela.sales.urls_catalog")),
+    path("settings/", include("clientela.sales.urls_money")),
 ]

@@ -1,0 +1,1 @@
+"""Settings → Products and prices: products, product groups, taxes and price lists."""

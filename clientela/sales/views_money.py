@@ -1,0 +1,1 @@
+"""Settings → Exchange rates and Settings → Quotas."""
