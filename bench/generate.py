@@ -383,7 +383,7 @@ OPPORTUNITY_COLUMNS = (
 )  # fmt: skip
 CHANGE_COLUMNS = (
     "id", "opportunity", "from_stage", "to_stage", "from_name", "to_name", "to_kind", "at",
-    "left_at", "by", "amount", "probability",
+    "left_at", "by", "amount", "probability", "deal_created_at", "first_entry",
 )  # fmt: skip
 
 
@@ -471,7 +471,8 @@ class DealMaker:
     def history(
         self, deal_id: int, path: list[Any], stamps: list[Any], amount: Any, owner_id: int
     ) -> list[tuple[Any, ...]]:
-        """One row per stage entered, with when the deal left it (``None`` for the last)."""
+        """One row per stage entered, with when the deal left it (``None`` for the last), the
+        deal's creation time, and whether the deal entered that stage before."""
         rows = []
         for step, stage in enumerate(path):
             before = path[step - 1] if step else None
@@ -480,7 +481,7 @@ class DealMaker:
                 (
                     self.next_change, deal_id, before.pk if before else None, stage.pk,
                     before.name if before else "", stage.name, stage.kind, stamps[step], left,
-                    owner_id, amount, stage.probability,
+                    owner_id, amount, stage.probability, stamps[0], stage not in path[:step],
                 )
             )  # fmt: skip
             self.next_change += 1

@@ -228,6 +228,38 @@ def tax_save(*, actor: User, values: dict[str, Any], tax_id: Any = None) -> Tax:
     return _save(actor, tax, before, "update" if tax_id else "create")  # type: ignore[return-value]
 
 
+
+def _delete_unused(actor: User, model: type[Model], pk: Any, message: str) -> None:
+    """Delete a group or a tax that no product points to. The products would silently lose
+    it (their link is set to null), which changes reports per group or the tax new deal lines
+    take; making it inactive keeps both."""
+    permissions.require(actor, KEY, "delete")
+    with transaction.atomic():
+        number = pk_of(pk)
+        found = None if number is None else model._default_manager.select_for_update()
+        record = found.filter(pk=number).first() if found is not None else None
+        if record is None:
+            raise NotFound()
+        field = "group" if model is ProductGroup else "tax"
+        if Product.objects.filter(**{field: record}).exists():
+            raise Conflict(message)
+        _delete(actor, record)
+
+
+def group_delete(*, actor: User, group_id: Any) -> None:
+    _delete_unused(
+        actor,
+        ProductGroup,
+        group_id,
+        _("Products are in this group; move them or make the group inactive instead."),
+    )
+
+
+def tax_delete(*, actor: User, tax_id: Any) -> None:
+    _delete_unused(
+        actor, Tax, tax_id, _("Products use this tax; make it inactive instead.")
+    )
+
 # --- price lists ---------------------------------------------------------------------------
 
 
@@ -318,6 +350,50 @@ def _date(value: Any, name: str, errors: Errors) -> dt.date | None:
 def price_list_delete(*, actor: User, price_list_id: Any) -> None:
     _delete(actor, _get(PriceList, price_list_id))
 
+
+
+def price_list_set_product_prices(
+    *, actor: User, price_list_id: Any, product_id: Any, tiers: Any
+) -> PriceList:
+    """Replace one product's tiers in a list, all or none; no tiers take the product off it.
+
+    Pages edit a list one product at a time: a list may price thousands of products, more
+    than one form can carry. Errors are keyed ``product`` and ``prices.<n>.<field>``."""
+    permissions.require(actor, KEY, "edit")
+    errors: Errors = {}
+    product = _by_id(Product, product_id, "product", errors)
+    if product_id in (None, ""):
+        errors["product"] = [_("This field is required.")]
+    if not isinstance(tiers, list):
+        tiers = None  # refused by _clean_tiers
+    elif len(tiers) > MAX_TIERS:
+        errors["prices"] = [_("Give at most %(n)d tiers per product.") % {"n": MAX_TIERS}]
+        tiers = []
+    items = tiers if tiers is None else [
+        {**t, "product": product} if isinstance(t, dict) else t for t in tiers
+    ]
+    cleaned = _clean_tiers(items, errors)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    with transaction.atomic():
+        price_list = _get(PriceList.objects.select_for_update(), price_list_id)
+        mine = price_list.prices.filter(product=product)
+        before = list(mine.values_list("min_quantity", "unit_price"))
+        mine.delete()
+        Price.objects.bulk_create(Price(price_list=price_list, **tier) for tier in cleaned)
+        after = sorted((t["min_quantity"], t["unit_price"]) for t in cleaned)
+        if sorted(before) != after:
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=price_list,
+                changes={f"prices.{product.sku}": [_tiers_text(before), _tiers_text(after)]},
+            )
+    return price_list
+
+
+def _tiers_text(tiers: list[tuple[Decimal, Decimal]]) -> str:
+    return "; ".join(f"{q.normalize()}+ @ {p.normalize()}" for q, p in sorted(tiers))
 
 # --- a deal's lines ------------------------------------------------------------------------
 

@@ -408,7 +408,9 @@ def _backdate(
         at = times[change.opportunity_id]
         change.at = at[index]
         change.left_at = at[index + 1] if index + 1 < len(at) else None
-    StageChange.objects.bulk_update(changes, ["at", "left_at"], batch_size=500)
+        change.deal_created_at = at[0]  # the deal's own, set just below
+    fields = ["at", "left_at", "deal_created_at"]
+    StageChange.objects.bulk_update(changes, fields, batch_size=500)
     deals = []
     for deal, plan in written:
         at = times[deal.pk]

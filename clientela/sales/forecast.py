@@ -309,12 +309,31 @@ def statistical(history: list[Decimal], horizon: int = 3) -> list[Decimal] | Non
     return [cents(Decimal(str(max(0.0, float(v))))) for v in fitted.forecast(horizon)]
 
 
+MAX_QUOTA = Decimal("99999999999999.99")  # the column's 16 digits
+
+
+def _quota_amount(value: Any) -> Decimal:
+    """A quota as the column keeps it (a decimal comma accepted: 1500,50); ValueError if not
+    a non-negative amount the column can hold."""
+    from clientela.sales.services import money
+
+    if isinstance(value, str) and "," in value and "." not in value:
+        value = value.replace(",", ".")
+    try:
+        amount = money(value)
+    except ArithmeticError:  # 1e30 has more digits than the decimal context can quantize
+        raise ValueError(value) from None
+    if not ZERO <= amount <= MAX_QUOTA:
+        raise ValueError(value)
+    return amount
+
+
 def _clean_quota(
     item: Any, where: str, users: set[int], errors: dict[str, list[str]]
 ) -> tuple[int, dt.date, Decimal | None] | None:
     from django.utils.translation import gettext as _
 
-    from clientela.sales.services import money, pk_of
+    from clientela.sales.services import pk_of
 
     if not isinstance(item, dict):
         errors[where.rstrip(".")] = [_("Enter a user, a month and an amount.")]
@@ -334,9 +353,7 @@ def _clean_quota(
     value = None
     if item.get("amount") is not None:
         try:
-            value = money(item["amount"])
-            if value < 0:
-                raise ValueError(value)
+            value = _quota_amount(item["amount"])
         except ValueError:
             errors[f"{where}amount"] = [_("Enter an amount such as 1234.56.")]
     if user_id is None or month is None:
@@ -346,7 +363,9 @@ def _clean_quota(
 
 def quotas_save(*, actor: User, items: list[dict[str, Any]]) -> int:
     """Set monthly quotas (``{"user", "month": "2027-01", "amount"}``), all or none; an amount
-    of ``null`` removes the month's quota. Quotas are configuration (``sales.quota``)."""
+    of ``null`` removes the month's quota. Quotas are configuration (``sales.quota``), set for
+    the active users whose deals the actor's scope covers (``quota_users``): a manager of one
+    team cannot set another team's targets, and is told the user is not one to choose."""
     from django.db import transaction
     from django.utils.translation import gettext as _
 
@@ -357,7 +376,7 @@ def quotas_save(*, actor: User, items: list[dict[str, Any]]) -> int:
     if not isinstance(items, list) or len(items) > 5000:
         raise ValidationFailed(errors={"items": [_("Give at most 5,000 quotas.")]})
     errors: dict[str, list[str]] = {}
-    users = set(User.objects.filter(is_active=True).values_list("pk", flat=True))
+    users = set(quota_users(actor).filter(is_active=True).values_list("pk", flat=True))
     found = [_clean_quota(item, f"items.{i}.", users, errors) for i, item in enumerate(items)]
     if errors:
         raise ValidationFailed(errors=errors)
@@ -380,3 +399,42 @@ def quotas_save(*, actor: User, items: list[dict[str, Any]]) -> int:
                 changes={"quotas": ["", f"{len(cleaned)}: {shown}"]},
             )
     return len(cleaned)
+
+
+@dataclass
+class QuotaYear:
+    """A year's quotas for the grid: a page of the users in it and their amounts by
+    ``(user id, month number)``; the teams those users are in, for a filter."""
+
+    year: int
+    users: list[User]
+    amounts: dict[tuple[int, int], Decimal]
+    teams: list[Any]
+    has_next: bool = False
+
+
+def quota_year(
+    actor: User, year: int, team_id: int | None = None, page: int = 1, per_page: int = 50
+) -> QuotaYear:
+    """The reps whose quotas the actor may see (``quota_users``: active, and able to own deals
+    or already given a quota that year), optionally one team's, with that year's quotas.
+    Pages keep a grid's form under Django's 1,000-field limit (13 fields a rep)."""
+    from clientela.platform import permissions
+    from clientela.platform.models import RolePermission, Team
+
+    permissions.require(actor, "sales.quota", "view")
+    scope = quota_users(actor).filter(is_active=True)
+    sellers = RolePermission.objects.filter(object_type="sales.opportunity", can_create=True)
+    with_quota = Quota.objects.filter(month__year=year).values("user_id")
+    users = scope.filter(
+        Q(is_superuser=True) | Q(role__in=sellers.values("role_id")) | Q(pk__in=with_quota)
+    )
+    teams = Team.objects.filter(members__in=users).distinct().order_by("name")
+    if team_id is not None:
+        users = users.filter(teams__id=team_id)
+    ordered = users.order_by("first_name", "last_name", "username", "pk").distinct()
+    start = (max(page, 1) - 1) * per_page
+    listed = list(ordered[start : start + per_page + 1])
+    rows = Quota.objects.filter(month__year=year, user__in=[u.pk for u in listed[:per_page]])
+    amounts = {(q.user_id, q.month.month): q.amount for q in rows}
+    return QuotaYear(year, listed[:per_page], amounts, list(teams), len(listed) > per_page)

@@ -4,6 +4,7 @@ time in each stage, the funnel between stages, win and loss reasons, and pipelin
 Each figure is one aggregate statement the database answers from the rows (no row reaches
 Python): medians come from a histogram of whole days (``GROUP BY`` the day count, at most a few
 thousand groups), and time in stage from ``StageChange.left_at``, stored when a deal moves on.
+Time in stage and the funnel read the stage history alone (see ``_moves``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any
 from django.db.models import Avg, Count, F, Func, IntegerField, Q, QuerySet, Sum
 
 from clientela.platform.models import User
-from clientela.platform.permissions import visible_to
+from clientela.platform.permissions import sees_all, visible_to
 from clientela.sales.currency import Rates
-from clientela.sales.models import LostReason, Opportunity, StageChange, StageKind
+from clientela.sales.models import LostReason, Opportunity, Stage, StageChange, StageKind
 
 
 class DaysBetween(Func):
@@ -162,36 +163,48 @@ def summary(actor: User, period: Period, pipeline_id: int | None = None) -> Summ
     )
 
 
+def _moves(actor: User, pipeline_id: int) -> QuerySet[StageChange]:
+    """The history of moves into the pipeline's stages, of the deals the actor sees.
+
+    Read alone for those who see every deal: the rows carry what the figures filter on (the
+    deal's creation time, a stage's first entry), so a million deals are not joined to their
+    five million moves. Others' moves are narrowed to their deals' ids.
+    """
+    stages = list(Stage.objects.filter(pipeline_id=pipeline_id).values_list("pk", flat=True))
+    moves = StageChange.objects.filter(to_stage_id__in=stages).order_by()
+    if not sees_all(actor, Opportunity):
+        moves = moves.filter(
+            opportunity__in=visible_to(actor, Opportunity.objects.all()).values("pk")
+        )
+    return moves
+
+
 def time_in_stages(actor: User, period: Period, pipeline_id: int) -> list[StageTime]:
     """Mean days spent in each stage by deals that left it during the period."""
-    deals = _deals(actor, pipeline_id).values("pk")
-    moves = StageChange.objects.filter(
-        opportunity__in=deals, left_at__gte=period.start, left_at__lt=period.end
-    )
+    moves = _moves(actor, pipeline_id).filter(left_at__gte=period.start, left_at__lt=period.end)
     rows = (
-        moves.order_by()
-        .values("to_stage_id", "to_name")
-        .annotate(n=Count("id"), mean=Avg(days_between("at", "left_at")))
+        moves.values("to_stage_id")
+        .annotate(n=Count("*"), mean=Avg(days_between("at", "left_at")))
         .order_by("to_stage_id")
     )
+    names = dict(Stage.objects.filter(pipeline_id=pipeline_id).values_list("pk", "name"))
     return [
-        StageTime(r["to_stage_id"], r["to_name"], r["n"], float(r["mean"]) if r["mean"] else 0.0)
+        StageTime(r["to_stage_id"], names[r["to_stage_id"]], r["n"], float(r["mean"] or 0))
         for r in rows
     ]
 
 
 def funnel(actor: User, period: Period, pipeline_id: int) -> dict[int, int]:
     """How many of the deals created in the period reached each stage (by stage id)."""
-    deals = (
-        _deals(actor, pipeline_id)
-        .filter(created_at__gte=period.start, created_at__lt=period.end)
-        .values("pk")
-    )
     rows = (
-        StageChange.objects.filter(opportunity__in=deals, to_stage__isnull=False)
-        .order_by()
+        _moves(actor, pipeline_id)
+        .filter(
+            first_entry=True,
+            deal_created_at__gte=period.start,
+            deal_created_at__lt=period.end,
+        )
         .values("to_stage_id")
-        .annotate(n=Count("opportunity_id", distinct=True))
+        .annotate(n=Count("*"))
     )
     return {r["to_stage_id"]: r["n"] for r in rows}
 

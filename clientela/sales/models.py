@@ -222,12 +222,25 @@ class StageChange(models.Model):
     )
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     probability = models.PositiveSmallIntegerField()
+    # Copied from the deal, so the reports read the history alone, not joined to a million
+    # deals: when the deal was created (it never changes), and whether this is the first time
+    # the deal entered this stage (the funnel counts deals, not entries).
+    deal_created_at = models.DateTimeField(null=True, blank=True)
+    first_entry = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["opportunity_id", "at", "id"]
         indexes = [
             models.Index(fields=["opportunity", "at"]),
             models.Index(fields=["to_stage", "at"]),
+            # time in stage: the moves that left a stage in a period (``at`` read from the index)
+            models.Index(fields=["to_stage", "left_at"], include=["at"], name="sales_sc_left_idx"),
+            # the funnel: first entries into a stage by deals created in a period
+            models.Index(
+                fields=["to_stage", "deal_created_at"],
+                condition=models.Q(first_entry=True),
+                name="sales_sc_funnel_idx",
+            ),
         ]
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")

@@ -318,7 +318,9 @@ def missing_for(stage: Stage, values: dict[str, Any], current: Opportunity | Non
 
 def _history(opportunity: Opportunity, before: Stage | None, actor: User) -> None:
     moment = opportunity.stage_entered_at or timezone.now()
-    StageChange.objects.filter(opportunity=opportunity, left_at__isnull=True).update(left_at=moment)
+    history = StageChange.objects.filter(opportunity=opportunity)
+    history.filter(left_at__isnull=True).update(left_at=moment)
+    first = not history.filter(to_stage=opportunity.stage).exists()
     StageChange.objects.create(
         opportunity=opportunity,
         from_stage=before,
@@ -330,6 +332,8 @@ def _history(opportunity: Opportunity, before: Stage | None, actor: User) -> Non
         by=actor,
         amount=opportunity.amount,
         probability=opportunity.probability,
+        deal_created_at=opportunity.created_at,
+        first_entry=first,
     )
 
 

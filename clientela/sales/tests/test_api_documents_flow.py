@@ -507,7 +507,7 @@ def history_deal(actor, *, days: int, outcome: str | None, amount: str = "1000",
     moments = [T0, T0 + dt.timedelta(days=2), closed]
     changes = StageChange.objects.filter(opportunity=made).order_by("id")
     for change, at, left in zip(changes, moments, [*moments[1:], None], strict=False):
-        StageChange.objects.filter(pk=change.pk).update(at=at, left_at=left)
+        StageChange.objects.filter(pk=change.pk).update(at=at, left_at=left, deal_created_at=T0)
     return made
 
 

@@ -38,7 +38,7 @@ def deal(actor, *, days_open: int, outcome: str | None, amount: str = "1000", re
     changes = list(StageChange.objects.filter(opportunity=made).order_by("id"))
     moments = [T0, T0 + dt.timedelta(days=2), closed]
     for change, at, left in zip(changes, moments, [*moments[1:], None], strict=False):
-        StageChange.objects.filter(pk=change.pk).update(at=at, left_at=left)
+        StageChange.objects.filter(pk=change.pk).update(at=at, left_at=left, deal_created_at=T0)
     return made
 
 
@@ -102,3 +102,63 @@ def test_the_histogram_median_is_the_median_of_the_values(counts):
         middle = len(values) // 2
         expected = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
     assert metrics.median_from_histogram(counts) == expected
+
+
+def test_a_deal_that_comes_back_to_a_stage_counts_once_in_the_funnel(rep, make_user, make_team):
+    made = opportunity_create(actor=rep, values={"name": "back and forth", "amount": "10"})
+    for name in ("Identification", "Initiation", "Identification"):
+        opportunity_move(actor=rep, opportunity_id=made.pk, stage_id=stage(name).pk)
+    history = list(StageChange.objects.filter(opportunity=made).order_by("id"))
+    assert [(c.to_name, c.first_entry) for c in history] == [
+        ("Initiation", True),
+        ("Identification", True),
+        ("Initiation", False),
+        ("Identification", False),
+    ]
+    assert {c.deal_created_at for c in history} == {made.created_at}
+    now = timezone.now()
+    period = metrics.Period(now - dt.timedelta(days=1), now + dt.timedelta(days=1))
+    pipeline = default_pipeline()
+    assert metrics.funnel(rep, period, pipeline.pk) == {
+        stage("Initiation").pk: 1,
+        stage("Identification").pk: 1,
+    }
+    # time in stage counts each stay that ended: Initiation twice, Identification once
+    stays = {t.name: t.deals for t in metrics.time_in_stages(rep, period, pipeline.pk)}
+    assert stays == {"Initiation": 2, "Identification": 1}
+    # another team's rep sees none of it; an administrator sees it all
+    stranger = make_user("sales-rep", teams=[make_team("South")])
+    assert metrics.funnel(stranger, period, pipeline.pk) == {}
+    assert metrics.time_in_stages(stranger, period, pipeline.pk) == []
+    admin = make_user("administrator")
+    assert metrics.funnel(admin, period, pipeline.pk)[stage("Initiation").pk] == 1
+
+
+def test_the_migration_fills_the_history_written_before(rep):
+    """The backfill of migration 0008 gives old rows what the services write on new ones."""
+    import importlib
+
+    from django.db import connection
+
+    backfill = importlib.import_module(
+        "clientela.sales.migrations.0008_stage_change_report_columns"
+    ).BACKFILL
+    for days in (10, 20):
+        deal(rep, days_open=days, outcome="Won")
+    made = opportunity_create(actor=rep, values={"name": "again", "amount": "5"})
+    for name in ("Identification", "Initiation", "Identification"):
+        opportunity_move(actor=rep, opportunity_id=made.pk, stage_id=stage(name).pk)
+    Opportunity.objects.filter(pk=made.pk).update(created_at=T0)
+    StageChange.objects.filter(opportunity=made).update(deal_created_at=T0)
+    written = list(
+        StageChange.objects.order_by("id").values_list("id", "deal_created_at", "first_entry")
+    )
+    assert any(not first for _id, _at, first in written)
+    StageChange.objects.update(deal_created_at=None, first_entry=True)
+    with connection.cursor() as cursor:
+        for statement in backfill:
+            cursor.execute(statement)
+    filled = list(
+        StageChange.objects.order_by("id").values_list("id", "deal_created_at", "first_entry")
+    )
+    assert filled == written
