@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -182,13 +182,15 @@ def board(request: AuthedRequest) -> HttpResponse:
     stages = [column.stage for column in result.columns]
     for column in result.columns:
         column.more_url = f"{listed}?{filters.query(stage=column.stage.pk)}"  # type: ignore[attr-defined]
-        column.move_options = _options(stages, column.stage)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "board": result,
         "pipeline": pipeline,
         "pipelines": pipelines,
         "pipeline_links": [(p, "?" + filters.query(pipeline=p.pk)) for p in pipelines],
         "refresh_url": f"{reverse('sales:board')}?{filters.query()}",
+        # one "Move to…" dialog for every card: the script sets the deal (its id in the URL)
+        "move_url": reverse("sales:opportunity_move", args=[0]),
+        "stage_options": _options(stages),
         "filters": filters,
         **_rights(request.user),
     }
@@ -198,13 +200,9 @@ def board(request: AuthedRequest) -> HttpResponse:
     return render(request, "sales/board.html", context)
 
 
-def _options(stages: list[Stage], current: Stage) -> SafeString:
-    """A column's "Move to…" options, the column's stage chosen: built once for its cards."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((s.pk, mark_safe(" selected") if s == current else "", s.name) for s in stages),
-    )
+def _options(stages: list[Stage]) -> SafeString:
+    """The stages as the options of the board's one "Move to…" select."""
+    return format_html_join("", '<option value="{}">{}</option>', ((s.pk, s.name) for s in stages))
 
 
 def _mark_cards(request: AuthedRequest, cards: Sequence[Opportunity]) -> None:

@@ -98,7 +98,11 @@ def test_the_board_shows_every_stage_with_count_sum_weighted_sum_and_cards(rep, 
     assert "R$1,500.50" in html and "R$150.05" in html  # the company currency, in English
     assert "Transportes Ideal" in html and "3/31/2030" in html and "rita" in html
     assert f'data-drop-stage="{stage("Quote sent").pk}"' in html
-    assert html.count('class="move-form"') == 3  # a "Move to…" on every card
+    assert html.count("data-move-open") == 3  # a "Move to…" on every card
+    # one move form for the board, its deal set by the script; without it, the deal's page
+    assert html.count("class=\"move-form") == 1
+    assert 'data-move-url="/sales/opportunities/0/move/"' in html
+    assert 'href="/sales/opportunities/' in html and '/#move"' in html
 
 
 def test_the_board_reads_in_portuguese_with_brazilian_money(rep, logged_in):
@@ -240,6 +244,7 @@ def test_a_read_only_user_sees_the_board_without_move_controls(rep, make_user, l
 
     assert "Frota" in html
     assert "move-form" not in html and 'draggable="true"' not in html
+    assert "data-move-open" not in html
     assert "New opportunity" not in html
 
 

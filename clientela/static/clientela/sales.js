@@ -1,7 +1,8 @@
-// Sales pages. The board: cards dragged onto another column (HTML5 drag and drop) submit the
-// card's own "Move to…" form, which also works from the keyboard and, without JavaScript, as
-// a plain form; the server answers with a message, or with a dialog asking for the fields the
-// stage requires, and asks the board to refresh after a move. The deal form: the stage list
+// Sales pages. The board: a card dragged onto another column (HTML5 drag and drop), or moved
+// with its "Move to…" button (the board's one move dialog, for the keyboard), is sent through
+// the board's move form; without JavaScript the button is a link to the deal's page, which
+// has its own move form. The server answers with a message, or with a dialog asking for the
+// fields the stage requires, and asks the board to refresh after a move. The deal form: the stage list
 // narrowed to the chosen pipeline. The pipeline form: stage and activity rows added, moved.
 (function () {
   "use strict";
@@ -40,17 +41,65 @@
 
   var focusDeal = null; // the card whose "Move to…" had the focus, to give it back after a refresh
 
-  function moveForm(card) {
-    return card ? card.querySelector("form.move-form") : null;
+  function moveForm() {
+    return document.querySelector("form.board-move-form");
+  }
+
+  function moveUrl(form, card) {
+    return form.getAttribute("data-move-url").replace(/\/0\/move\/$/, "/" + card.getAttribute("data-deal") + "/move/");
+  }
+
+  function post(form) {
+    htmx.ajax("POST", form.getAttribute("action"), { source: form, target: "#board-feedback", swap: "innerHTML" });
   }
 
   function submitMove(card, stageId) {
-    var form = moveForm(card);
+    var form = moveForm();
     if (!form) return;
+    form.setAttribute("action", moveUrl(form, card));
     form.querySelector("select[name=stage]").value = stageId;
-    if (form.requestSubmit) form.requestSubmit();
-    else htmx.trigger(form, "submit");
+    post(form);
   }
+
+  function openMove(card) {
+    var form = moveForm();
+    var dialog = form && closest(form, "dialog");
+    if (!dialog) return;
+    var title = dialog.querySelector("h2[data-title]");
+    var name = card.querySelector(".deal-name");
+    title.textContent = title.getAttribute("data-title").replace("{name}", name ? name.textContent : "");
+    form.setAttribute("action", moveUrl(form, card));
+    form.setAttribute("data-deal", card.getAttribute("data-deal"));
+    var select = form.querySelector("select[name=stage]");
+    select.value = card.getAttribute("data-stage");
+    dialog.showModal();
+    select.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var opener = closest(event.target, "[data-move-open]");
+    var card = closest(opener, ".deal-card");
+    if (!card || !moveForm()) return;
+    event.preventDefault();
+    openMove(card);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("board-move-form")) return;
+    event.preventDefault();
+    focusDeal = form.getAttribute("data-deal");
+    closest(form, "dialog").close();
+    post(form);
+  });
+
+  // The board's move dialog, closed without a move, gives the focus back to the card's button.
+  document.addEventListener("close", function (event) {
+    var dialog = event.target;
+    if (!dialog.matches || !dialog.matches("dialog[data-board-move]")) return;
+    var form = moveForm();
+    if (focusDeal === null && form) giveFocusBack(form.getAttribute("data-deal"));
+  }, true);
 
   // --- the board: drag and drop -------------------------------------------------------------
 
@@ -103,13 +152,6 @@
 
   // --- the board: answers to a move ---------------------------------------------------------
 
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.classList || !form.classList.contains("move-form")) return;
-    var card = closest(form, ".deal-card");
-    if (card && form.contains(document.activeElement)) focusDeal = card.getAttribute("data-deal");
-  }, true);
-
   // A refused move (422) shows its message; any other failure says what happened, in words.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
@@ -138,8 +180,8 @@
   }
 
   function giveFocusBack(dealId) {
-    var select = document.querySelector(".deal-card[data-deal='" + dealId + "'] select[name=stage]");
-    if (select) select.focus();
+    var button = document.querySelector(".deal-card[data-deal='" + dealId + "'] [data-move-open]");
+    if (button) button.focus();
   }
 
   document.addEventListener("htmx:load", function (event) {

@@ -1,6 +1,6 @@
 """The board in a real browser: create a deal, drag it to a stage that requires fields, fill
 the dialog, see it in its new column with the totals updated; then move it with the keyboard
-through its "Move to…" select."""
+through its "Move to…" button and the board's move dialog."""
 
 from __future__ import annotations
 
@@ -82,20 +82,32 @@ def test_drag_a_new_deal_to_a_stage_that_asks_for_fields_then_move_it_by_keyboar
         "2030-03-31",
     )
 
-    # with the keyboard: its "Move to…" select, then Enter on the button beside it
+    # with the keyboard: the card's "Move to…" button opens the board's move dialog
     quote = column(page, "Quote sent")
     moved = rfp.locator(f".deal-card[data-deal='{deal.pk}']")
-    select = moved.get_by_label("Move “Frota 2027” to…")
-    select.focus()
+    button = moved.get_by_role("link", name="Move “Frota 2027” to…")
+    button.focus()
+    page.keyboard.press("Enter")
+    chooser = page.locator("dialog[data-board-move]")
+    expect(chooser).to_be_visible()
+    expect(chooser.get_by_role("heading")).to_have_text("Move “Frota 2027” to…")
+    select = chooser.locator("select[name=stage]")
+    expect(select).to_be_focused()
+    expect(select).to_have_value(str(deal.stage_id))
+    # Escape closes it without a move, and the focus is back on the card's button
+    page.keyboard.press("Escape")
+    expect(chooser).to_be_hidden()
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
     select.select_option(label="Quote sent")
     page.keyboard.press("Tab")
-    expect(moved.get_by_role("button", name="Move")).to_be_focused()
+    expect(chooser.get_by_role("button", name="Move")).to_be_focused()
     page.keyboard.press("Enter")
     expect(quote.locator(f".deal-card[data-deal='{deal.pk}']")).to_be_visible()
     expect(quote.locator(".board-total")).to_have_text("R$80,000.00")
     expect(rfp.locator(".count")).to_have_text("0")
-    # the focus comes back to the moved card's select, ready for the next move
-    expect(quote.get_by_label("Move “Frota 2027” to…")).to_be_focused()
+    # the focus comes back to the moved card's button, ready for the next move
+    expect(quote.get_by_role("link", name="Move “Frota 2027” to…")).to_be_focused()
     deal.refresh_from_db()
     assert (deal.stage.name, deal.probability) == ("Quote sent", 70)
 
@@ -117,7 +129,7 @@ def test_cancelling_the_dialog_leaves_the_deal_where_it_was(
 
     expect(dialog).to_have_count(0)
     expect(column(page, "Initiation").locator(".deal-card")).to_have_count(1)
-    expect(card.locator("select[name=stage]")).to_be_focused()
+    expect(card.locator("[data-move-open]")).to_be_focused()
     deal.refresh_from_db()
     assert deal.stage.name == "Initiation"
 
