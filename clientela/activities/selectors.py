@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clientela.activities.models import Activity, ActivityKind, ActivityStatus, CalendarFeed
 from clientela.customers.models import Account, AccountContact, Contact, Lead
+from clientela.platform import registry
 from clientela.platform.errors import NotFound
 from clientela.platform.models import User
 from clientela.platform.permissions import get_visible, team_ids, visible_to
@@ -204,3 +205,15 @@ def link_target(actor: User, data: Any) -> tuple[str, Any]:
         if str(data.get(name, "")).isdigit():
             return name, get_visible(actor, model.objects.all(), data[name])
     raise NotFound()
+
+
+def linked_record(actor: User, link_type: str, link_id: Any) -> Any | None:
+    """The record of a later app an activity is linked to (a deal), when it exists and the
+    actor may see it; ``None`` otherwise (the page then names nothing)."""
+    if not link_type or not str(link_id or "").isdigit():
+        return None
+    try:
+        model = registry.get(link_type).model
+    except KeyError:
+        return None
+    return visible_to(actor, model._default_manager.all()).filter(pk=int(link_id)).first()

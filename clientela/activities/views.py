@@ -78,6 +78,7 @@ def detail(request: AuthedRequest, activity_id: int) -> HttpResponse:
     selectors.with_visible_links(request.user, [activity])
     context = {
         "activity": activity,
+        "linked": selectors.linked_record(request.user, activity.link_type, activity.link_id),
         "complete_form": CompleteForm(),
         "custom": customforms.shown(request.user, KEY, activity),
         **_rights(request.user),
@@ -101,8 +102,19 @@ def _initial(request: AuthedRequest, activity: Activity | None) -> dict[str, Any
     return fresh
 
 
+def _link(request: AuthedRequest) -> dict[str, Any]:
+    """A new activity's link to a later app's record (``?link_type=sales.opportunity&link_id=``,
+    carried through the form); the service checks the type and that the actor sees it."""
+    data = request.POST if request.method == "POST" else request.GET
+    link_type, link_id = str(data.get("link_type", ""))[:40], str(data.get("link_id", ""))
+    if not link_type:
+        return {}
+    return {"link_type": link_type, "link_id": int(link_id) if link_id.isdigit() else link_id}
+
+
 def activity_form(request: AuthedRequest, activity_id: int | None = None) -> HttpResponse:
     activity = selectors.activity_get(request.user, activity_id) if activity_id else None
+    link = _link(request) if activity is None else {}
     initial = _initial(request, activity)
     form = ActivityForm(
         request.POST or None,
@@ -113,7 +125,7 @@ def activity_form(request: AuthedRequest, activity_id: int | None = None) -> Htt
         request.POST or None, actor=request.user, object_type=KEY, record=activity
     )
     if request.method == "POST" and all([form.is_valid(), custom.is_valid()]):
-        values = custom.put(dict(form.cleaned_data))
+        values = custom.put({**form.cleaned_data, **link})
         try:
             if activity is None:
                 activity = services.activity_create(actor=request.user, values=values)
@@ -126,7 +138,13 @@ def activity_form(request: AuthedRequest, activity_id: int | None = None) -> Htt
         else:
             messages.success(request, _("The activity was saved."))
             return redirect("activities:detail", activity_id=activity.pk)
-    context = {"form": form, "custom_form": custom, "activity": activity}
+    context = {
+        "form": form,
+        "custom_form": custom,
+        "activity": activity,
+        "link": link,
+        "linked": selectors.linked_record(request.user, **link) if link else None,
+    }
     return render(request, "activities/form.html", context)
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clientela.customers.models import Account, Contact, Lead, LeadSource
@@ -174,6 +175,9 @@ class Opportunity(OwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:opportunity_detail", args=[self.pk])
 
 
 class OpportunityContact(models.Model):

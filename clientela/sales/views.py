@@ -375,6 +375,7 @@ def opportunity_detail(request: AuthedRequest, opportunity_id: int) -> HttpRespo
         "history": list(selectors.stage_history(actor, deal)),
         "activities": activity_selectors.with_visible_links(actor, activities),
         "can_complete": permissions.can(actor, "activities.activity", "edit"),
+        "can_plan": permissions.can(actor, "activities.activity", "create"),
         "custom": customforms.shown(actor, KEY, deal),
         "rotting": selectors.rotting(deal),
         "weighted": deal.amount * deal.probability / 100,

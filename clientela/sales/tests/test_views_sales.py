@@ -100,7 +100,7 @@ def test_the_board_shows_every_stage_with_count_sum_weighted_sum_and_cards(rep, 
     assert f'data-drop-stage="{stage("Quote sent").pk}"' in html
     assert html.count("data-move-open") == 3  # a "Move to…" on every card
     # one move form for the board, its deal set by the script; without it, the deal's page
-    assert html.count("class=\"move-form") == 1
+    assert html.count('class="move-form') == 1
     assert 'data-move-url="/sales/opportunities/0/move/"' in html
     assert 'href="/sales/opportunities/' in html and '/#move"' in html
 
@@ -915,3 +915,68 @@ def test_the_contact_page_lists_the_contacts_deals(rep, make_user, logged_in):
     assert ">Frota</a>" in html and ">Outra</a>" not in html
     assert f"/sales/opportunities/new/?account={account.pk}&amp;contact={ana.pk}" in html
     assert "deals-panel" not in without  # no right to see deals: no panel
+
+
+def test_an_activity_planned_from_the_deal_page_is_linked_to_the_deal(rep, south, logged_in):
+    account = account_create(actor=rep, values={"name": "Transportes Ideal"})
+    made = deal(rep, "Frota", account=account.pk)
+    client = logged_in(rep)
+    page = client.get(f"/sales/opportunities/{made.pk}/").content.decode()
+    link = re.search(r'href="(/activities/new/\?[^"]+)">Plan an activity', page)
+    assert link, "the deal page offers to plan an activity"
+    url = link.group(1).replace("&amp;", "&")
+    assert f"link_id={made.pk}" in url and f"account={account.pk}" in url
+
+    form = client.get(url).content.decode()
+    assert 'name="link_type" value="sales.opportunity"' in form
+    assert f'href="/sales/opportunities/{made.pk}/">Frota</a>' in form  # "For Frota"
+    fields = {
+        "kind": "task",
+        "subject": "Call about the fleet",
+        "status": "planned",
+        "due_at": "2030-01-10T09:00",
+        "account": str(account.pk),
+        "link_type": "sales.opportunity",
+        "link_id": str(made.pk),
+    }
+    response = client.post("/activities/new/", fields)
+    assert response.status_code == 302
+    planned = Activity.objects.get(subject="Call about the fleet")
+    assert (planned.link_type, planned.link_id, planned.account_id) == (
+        "sales.opportunity",
+        made.pk,
+        account.pk,
+    )
+    assert "Call about the fleet" in client.get(f"/sales/opportunities/{made.pk}/").content.decode()
+    shown = client.get(response["Location"]).content.decode()
+    assert f'href="/sales/opportunities/{made.pk}/">Frota</a>' in shown
+
+    # a deal the actor cannot see (a tampered form: "not found", as any hidden record), or a
+    # type nobody registered (the form again, with the error): nothing written
+    hidden = deal(south, "Someone else's")
+    refused = client.post("/activities/new/", {**fields, "subject": "Sneaky", "link_id": hidden.pk})
+    assert refused.status_code == 404 and "Someone else" not in refused.content.decode()
+    unknown = client.post("/activities/new/", {**fields, "subject": "Odd", "link_type": "x.y"})
+    assert "Unknown record type." in unknown.content.decode()
+    assert not Activity.objects.filter(subject__in=["Sneaky", "Odd"]).exists()
+
+
+def test_the_deal_page_offers_no_planning_to_those_who_may_not_create_activities(
+    rep, make_user, logged_in
+):
+    from clientela.platform.models import Role, RolePermission
+
+    made = deal(rep, "Frota")
+    role = Role.objects.create(name="Deal reader", slug="deal-reader")
+    for key in ("sales.opportunity", "activities.activity"):
+        RolePermission.objects.create(role=role, object_type=key, can_view=True, scope="all")
+    reader = make_user("sales-rep")
+    reader.role = role
+    reader.save(update_fields=["role"])
+    page = logged_in(reader).get(f"/sales/opportunities/{made.pk}/")
+    assert page.status_code == 200 and "Frota" in page.content.decode()
+    assert "Plan an activity" not in page.content.decode()
+    assert (
+        "Plan an activity"
+        in logged_in(rep).get(f"/sales/opportunities/{made.pk}/").content.decode()
+    )
