@@ -11,13 +11,15 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.utils.translation import gettext as _
 
 from clientela.platform import customfields
 from clientela.platform.customfields import NUMBER_BLANK, Definition, HasChoice, StoredValue
 from clientela.platform.listing import Column, Extension, Filter, FilterKind, ListSpec, Sort
 from clientela.platform.models import FieldType
+from clientela.platform.permissions import Unindexed
 
 TEXT_FILTERS = (FieldType.TEXT, FieldType.EMAIL, FieldType.PHONE, FieldType.URL)
 
@@ -127,6 +129,7 @@ def _filter(item: Definition, ordering: tuple[str, ...]) -> Filter | None:
             FilterKind.DATE_RANGE,
             name,
             condition=_date_condition(item),
+            closing=_closing(item, "from", "to", "", DATE_CEILING),
             ids_first=True,
         )
     return Filter(
@@ -135,6 +138,7 @@ def _filter(item: Definition, ordering: tuple[str, ...]) -> Filter | None:
         FilterKind.NUMBER_RANGE,
         name,
         condition=_number_condition(item),
+        closing=_closing(item, "min", "max", NUMBER_BLANK, NUMBER_CEILING),
         ids_first=True,
     )
 
@@ -149,6 +153,35 @@ def _as_stored(item: Definition, value: str) -> Any:
     return value if cleaned is None else cleaned
 
 
+LOOKUPS = {
+    "gt": GreaterThan,
+    "gte": GreaterThanOrEqual,
+    "lt": LessThan,
+    "lte": LessThanOrEqual,
+}
+
+
+def _compare(name: str, op: str, value: Any, indexed: bool) -> Q:
+    """``name <op> value``; when not ``indexed``, stated so that no index drives it (SQLite's
+    ``+expr``), for a range too wide for the field's index to be the way in (see
+    ``ListSpec.apply``)."""
+    if indexed:
+        return Q(**{f"{name}__{op}": value})
+    return Q(LOOKUPS[op](Unindexed(F(name)), value))
+
+
+# Range conditions (``ids_first`` filters): ``condition(param, value, indexed)`` states one
+# bound; ``closing(given, indexed)`` the other end when one bound only was given, after it.
+# Both ends in the query, the given one first, let SQLite (no statistics on the expression)
+# read the field's index from the given bound: with a lower bound alone it walked the list's
+# order and tested every row (a million contacts, "at least 495" on 1% of them: 65 ms of SQL
+# for a page's ids, 5 ms now); with a second lower bound beside it, it took the first.
+# Blanks sort below any bound (numbers as ``NUMBER_BLANK``, dates as ""), so an upper bound
+# alone is closed above the blank, and a lower bound alone by a ceiling nothing reaches.
+NUMBER_CEILING = 10**customfields.MAX_DIGITS  # every stored number is below it
+DATE_CEILING = "~"  # above any ISO date or time
+
+
 def _date_condition(item: Definition) -> Any:
     name = item.name
 
@@ -157,12 +190,12 @@ def _date_condition(item: Definition) -> Any:
             return moment.date().isoformat()
         return moment.astimezone(dt.UTC).strftime(customfields.DATETIME_FORMAT)
 
-    def condition(param: str, value: dt.datetime) -> Q:
+    def condition(param: str, value: dt.datetime, indexed: bool = True) -> Q:
         if param.endswith("_from"):
-            return Q(**{f"{name}__gte": stored(value)})
+            return _compare(name, "gte", stored(value), indexed)
         if item.field_type == FieldType.DATE:
-            return Q(**{f"{name}__lte": stored(value)}, **{f"{name}__gt": ""})
-        return Q(**{f"{name}__lt": stored(value + dt.timedelta(days=1))}, **{f"{name}__gt": ""})
+            return _compare(name, "lte", stored(value), indexed)
+        return _compare(name, "lt", stored(value + dt.timedelta(days=1)), indexed)
 
     return condition
 
@@ -171,11 +204,22 @@ def _number_condition(item: Definition) -> Any:
     name = item.name
     whole = item.field_type == FieldType.INTEGER
 
-    def condition(param: str, value: Decimal) -> Q:
+    def condition(param: str, value: Decimal, indexed: bool = True) -> Q:
         if param.endswith("_min"):
-            bound: Any = math.ceil(value) if whole else float(value)
-            return Q(**{f"{name}__gte": bound}, **{f"{name}__gt": NUMBER_BLANK})
-        bound = math.floor(value) if whole else float(value)
-        return Q(**{f"{name}__lte": bound}, **{f"{name}__gt": NUMBER_BLANK})
+            return _compare(name, "gte", math.ceil(value) if whole else float(value), indexed)
+        return _compare(name, "lte", math.floor(value) if whole else float(value), indexed)
 
     return condition
+
+
+def _closing(item: Definition, low: str, high: str, blank: Any, ceiling: Any) -> Any:
+    name = item.name
+
+    def closing(given: frozenset[str], indexed: bool = True) -> Q:
+        if given == {f"{name}_{low}"}:
+            return _compare(name, "lt", ceiling, indexed)
+        if given == {f"{name}_{high}"}:
+            return _compare(name, "gt", blank, indexed)
+        return Q()  # both ends: the lower one leaves blanks out
+
+    return closing
