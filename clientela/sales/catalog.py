@@ -228,6 +228,15 @@ def tax_save(*, actor: User, values: dict[str, Any], tax_id: Any = None) -> Tax:
     return _save(actor, tax, before, "update" if tax_id else "create")  # type: ignore[return-value]
 
 
+def _locked(model: type[Model], pk: Any) -> Any:
+    """The record, locked until the transaction ends (the caller runs in one)."""
+    number = pk_of(pk)
+    query = model._default_manager.select_for_update()
+    found = None if number is None else query.filter(pk=number).first()
+    if found is None:
+        raise NotFound()
+    return found
+
 
 def _delete_unused(actor: User, model: type[Model], pk: Any, message: str) -> None:
     """Delete a group or a tax that no product points to. The products would silently lose
@@ -235,11 +244,7 @@ def _delete_unused(actor: User, model: type[Model], pk: Any, message: str) -> No
     take; making it inactive keeps both."""
     permissions.require(actor, KEY, "delete")
     with transaction.atomic():
-        number = pk_of(pk)
-        found = None if number is None else model._default_manager.select_for_update()
-        record = found.filter(pk=number).first() if found is not None else None
-        if record is None:
-            raise NotFound()
+        record = _locked(model, pk)
         field = "group" if model is ProductGroup else "tax"
         if Product.objects.filter(**{field: record}).exists():
             raise Conflict(message)
@@ -256,9 +261,8 @@ def group_delete(*, actor: User, group_id: Any) -> None:
 
 
 def tax_delete(*, actor: User, tax_id: Any) -> None:
-    _delete_unused(
-        actor, Tax, tax_id, _("Products use this tax; make it inactive instead.")
-    )
+    _delete_unused(actor, Tax, tax_id, _("Products use this tax; make it inactive instead."))
+
 
 # --- price lists ---------------------------------------------------------------------------
 
@@ -351,7 +355,6 @@ def price_list_delete(*, actor: User, price_list_id: Any) -> None:
     _delete(actor, _get(PriceList, price_list_id))
 
 
-
 def price_list_set_product_prices(
     *, actor: User, price_list_id: Any, product_id: Any, tiers: Any
 ) -> PriceList:
@@ -360,40 +363,35 @@ def price_list_set_product_prices(
     Pages edit a list one product at a time: a list may price thousands of products, more
     than one form can carry. Errors are keyed ``product`` and ``prices.<n>.<field>``."""
     permissions.require(actor, KEY, "edit")
+    _get(PriceList, price_list_id)
     errors: Errors = {}
     product = _by_id(Product, product_id, "product", errors)
     if product_id in (None, ""):
         errors["product"] = [_("This field is required.")]
-    if not isinstance(tiers, list):
-        tiers = None  # refused by _clean_tiers
-    elif len(tiers) > MAX_TIERS:
+    if isinstance(tiers, list) and len(tiers) > MAX_TIERS:
         errors["prices"] = [_("Give at most %(n)d tiers per product.") % {"n": MAX_TIERS}]
         tiers = []
-    items = tiers if tiers is None else [
-        {**t, "product": product} if isinstance(t, dict) else t for t in tiers
-    ]
-    cleaned = _clean_tiers(items, errors)
+    if isinstance(tiers, list):
+        tiers = [{**t, "product": product} if isinstance(t, dict) else t for t in tiers]
+    cleaned = _clean_tiers(tiers, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     with transaction.atomic():
-        price_list = _get(PriceList.objects.select_for_update(), price_list_id)
+        price_list = _locked(PriceList, price_list_id)
         mine = price_list.prices.filter(product=product)
-        before = list(mine.values_list("min_quantity", "unit_price"))
+        before = sorted(mine.values_list("min_quantity", "unit_price"))
         mine.delete()
         Price.objects.bulk_create(Price(price_list=price_list, **tier) for tier in cleaned)
         after = sorted((t["min_quantity"], t["unit_price"]) for t in cleaned)
-        if sorted(before) != after:
-            audit.record(
-                actor=actor,
-                action="update",
-                obj=price_list,
-                changes={f"prices.{product.sku}": [_tiers_text(before), _tiers_text(after)]},
-            )
+        if before != after:
+            texts = [f"{product.sku}: {_tiers_text(t)}" if t else "" for t in (before, after)]
+            audit.record(actor=actor, action="update", obj=price_list, changes={"prices": texts})
     return price_list
 
 
 def _tiers_text(tiers: list[tuple[Decimal, Decimal]]) -> str:
-    return "; ".join(f"{q.normalize()}+ @ {p.normalize()}" for q, p in sorted(tiers))
+    return "; ".join(f"{q.normalize():f}+ @ {p.normalize():f}" for q, p in tiers)
+
 
 # --- a deal's lines ------------------------------------------------------------------------
 
