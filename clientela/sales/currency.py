@@ -195,6 +195,16 @@ def rates_list(actor: User, currency: str = "") -> QuerySet[ExchangeRate]:
     return rows.filter(currency=code) if code else rows
 
 
+def rate_get(actor: User, rate_id: Any) -> ExchangeRate:
+    from clientela.sales.services import pk_of
+
+    number = pk_of(rate_id)
+    found = rates_list(actor).filter(pk=number).first() if number is not None else None
+    if found is None:
+        raise NotFound()
+    return found
+
+
 def rate_currencies() -> list[str]:
     """The currencies that have rates, for a filter."""
     rows = ExchangeRate.objects.order_by("currency").values_list("currency", flat=True)

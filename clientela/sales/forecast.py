@@ -425,7 +425,8 @@ def quota_year(
     permissions.require(actor, "sales.quota", "view")
     scope = quota_users(actor).filter(is_active=True)
     sellers = RolePermission.objects.filter(object_type="sales.opportunity", can_create=True)
-    with_quota = Quota.objects.filter(month__year=year).values("user_id")
+    months = {"month__gte": dt.date(year, 1, 1), "month__lte": dt.date(year, 12, 1)}
+    with_quota = Quota.objects.filter(**months).values("user_id")
     users = scope.filter(
         Q(is_superuser=True) | Q(role__in=sellers.values("role_id")) | Q(pk__in=with_quota)
     )
@@ -435,6 +436,6 @@ def quota_year(
     ordered = users.order_by("first_name", "last_name", "username", "pk").distinct()
     start = (max(page, 1) - 1) * per_page
     listed = list(ordered[start : start + per_page + 1])
-    rows = Quota.objects.filter(month__year=year, user__in=[u.pk for u in listed[:per_page]])
+    rows = Quota.objects.filter(**months, user__in=[u.pk for u in listed[:per_page]])
     amounts = {(q.user_id, q.month.month): q.amount for q in rows}
     return QuotaYear(year, listed[:per_page], amounts, list(teams), len(listed) > per_page)

@@ -62,6 +62,33 @@ navigation.register_settings_card(
 
 navigation.register_settings_card(
     navigation.SettingsCard(
+        "sales.product",
+        "sales:product_list",
+        _("Products and prices"),
+        _("Products, product groups, taxes, and price lists with volume tiers."),
+    )
+)
+
+navigation.register_settings_card(
+    navigation.SettingsCard(
+        "sales.product",
+        "sales:rate_list",
+        _("Exchange rates"),
+        _("What other currencies are worth in the company currency, for boards and forecasts."),
+    )
+)
+
+navigation.register_settings_card(
+    navigation.SettingsCard(
+        "sales.quota",
+        "sales:quota_list",
+        _("Quotas"),
+        _("Each rep's monthly sales target, which the forecast compares with what they win."),
+    )
+)
+
+navigation.register_settings_card(
+    navigation.SettingsCard(
         "sales.company",
         "sales:company_settings",
         _("Company profile"),
