@@ -36,6 +36,7 @@ from clientela.activities.models import Activity, ActivityStatus
 from clientela.customers.models import Account, Contact
 from clientela.platform.models import User
 from clientela.sales.currency import rates_save
+from clientela.sales.demo_documents import add_catalogue, add_documents
 from clientela.sales.models import (
     ExchangeRate,
     LostReason,
@@ -381,7 +382,11 @@ def add_demo_sales(
     plans = plan_deals(customers(account_ids), shapes, rng, timezone.localdate(now))
     owners = {u.pk: u for u in User.objects.filter(pk__in={p.customer.owner_id for p in plans})}
     written = [(_write(p, stages[p.pipeline], owners[p.customer.owner_id]), p) for p in plans]
-    _backdate(written, stages, now)
+    times = _backdate(written, stages, now)
+    products = add_catalogue(admin, timezone.localdate(now))
+    quote_stage = [s for s in stages[SALES] if s.kind == StageKind.OPEN][-1]
+    sales = [(deal, plan) for deal, plan in written if plan.pipeline == SALES]
+    add_documents(sales, times, quote_stage, products, random.Random(seed * 61 + 7), now)
     return len(written)
 
 
@@ -395,8 +400,9 @@ def _when(now: dt.datetime, days_ago: int, hour: tuple[int, int]) -> dt.datetime
 
 def _backdate(
     written: list[tuple[Opportunity, Plan]], stages: dict[str, list[Stage]], now: dt.datetime
-) -> None:
-    """Demo only: give each deal, its moves and its suggested activities the planned dates."""
+) -> dict[int, list[dt.datetime]]:
+    """Demo only: give each deal, its moves and its suggested activities the planned dates;
+    returns each deal's moments (when it entered each stage of its path)."""
     times = {
         deal.pk: [_when(now, d, h) for d, h in zip(plan.days_ago, plan.hours, strict=True)]
         for deal, plan in written
@@ -420,6 +426,7 @@ def _backdate(
     fields = ["created_at", "updated_at", "stage_entered_at", "closed_at"]
     Opportunity.objects.bulk_update(deals, fields, batch_size=500)
     _backdate_guidance(written, stages, times)
+    return times
 
 
 def _backdate_guidance(

@@ -240,3 +240,59 @@ def test_the_demo_review_rule_acts_on_the_next_big_usd_deal(
     [review] = Activity.objects.filter(subject__startswith="Review the RFP for Warehouse")
     assert review.owner.role.slug == "sales-manager"
     assert (review.link_type, review.link_id) == ("sales.opportunity", deal.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_deals_that_reached_the_quote_have_lines_quotes_and_orders(capsys):
+    from clientela.sales.models import (
+        DeliveryEvent,
+        PriceList,
+        Product,
+        Quote,
+        SalesOrder,
+    )
+
+    _load(capsys)
+    now = timezone.now()
+    assert Product.objects.count() == 7
+    lists = {p.currency: p for p in PriceList.objects.all()}
+    assert set(lists) == {"BRL", "USD"}
+    assert lists["BRL"].prices.filter(min_quantity__gt=1).exists()  # volume tiers
+
+    quote_stage = Pipeline.objects.get(is_default=True).stages.get(name="Quote sent")
+    reached = {
+        c.opportunity_id
+        for c in StageChange.objects.filter(to_stage=quote_stage).only("opportunity_id")
+    }
+    assert reached
+    outcomes: Counter[str] = Counter()
+    for deal in Opportunity.objects.filter(pk__in=reached).select_related("stage"):
+        (quote,) = Quote.objects.filter(opportunity=deal)
+        entered = StageChange.objects.get(opportunity=deal, to_stage=quote_stage).at
+        assert quote.created_at == entered and quote.created_at <= now
+        lines = list(deal.lines.all())
+        assert lines and deal.amount == sum(line.net_amount for line in lines)
+        assert quote.total_amount == sum(line.total_amount for line in quote.lines.all())
+        outcomes[deal.status] += 1
+        if deal.status == "won":
+            assert (quote.status, quote.decided_at) == ("accepted", deal.closed_at)
+            order = SalesOrder.objects.get(opportunity=deal)
+            assert order.total_amount == quote.total_amount and order.created_at == deal.closed_at
+            age = now - deal.closed_at
+            expected = (
+                "delivered"
+                if age > dt.timedelta(days=6)
+                else ("shipped" if age > dt.timedelta(days=3) else "confirmed")
+            )
+            assert order.status == expected
+            steps = DeliveryEvent.objects.filter(order=order)
+            assert all(step.at <= now and step.at >= deal.closed_at for step in steps)
+            if expected != "confirmed":
+                assert order.carrier and order.tracking_number
+        elif deal.status == "lost":
+            assert quote.status == "declined" and not SalesOrder.objects.filter(opportunity=deal)
+        else:
+            assert quote.status in ("draft", "sent")
+    assert outcomes["won"] and outcomes["open"]  # (lost deals of this seed left earlier)
+    # only won deals have orders
+    assert SalesOrder.objects.count() == outcomes["won"]
