@@ -16,8 +16,8 @@ from clientela.platform import permissions
 from clientela.platform.errors import ValidationFailed
 from clientela.platform.http import AuthedRequest
 from clientela.sales import company as company_service
-from clientela.sales.forecast import quotas_save
-from clientela.sales.models import CompanyProfile, Quota
+from clientela.sales.forecast import quotas_of_year, quotas_save
+from clientela.sales.models import CompanyProfile
 
 router = Router(tags=["sales"])
 
@@ -118,8 +118,7 @@ def delete_logo(request: AuthedRequest):
 
 @router.get("/quotas", response=list[QuotaOut], summary="A year's monthly quotas")
 def list_quotas(request: AuthedRequest, params: Query[QuotaQuery]):
-    permissions.require(request.user, "sales.quota", "view")
-    rows = Quota.objects.filter(month__year=params.year).order_by("month", "user_id")
+    rows = quotas_of_year(request.user, params.year)
     return [{"user": q.user_id, "month": q.month, "amount": f"{q.amount:.2f}"} for q in rows]
 
 

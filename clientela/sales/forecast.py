@@ -413,6 +413,17 @@ class QuotaYear:
     has_next: bool = False
 
 
+def quotas_of_year(actor: User, year: int) -> QuerySet[Quota]:
+    """A year's monthly quotas of the users the actor's scope covers (``quota_users``), as the
+    forecast and the quota grid show them."""
+    from clientela.platform import permissions
+
+    permissions.require(actor, "sales.quota", "view")
+    months = {"month__gte": dt.date(year, 1, 1), "month__lte": dt.date(year, 12, 1)}
+    rows = Quota.objects.filter(**months, user__in=quota_users(actor).values("pk"))
+    return rows.order_by("month", "user_id")
+
+
 def quota_year(
     actor: User, year: int, team_id: int | None = None, page: int = 1, per_page: int = 50
 ) -> QuotaYear:

@@ -97,6 +97,30 @@ def test_quotas_are_set_and_listed_by_year(admin, make_user):
     assert Quota.objects.count() == 1
 
 
+def test_a_manager_lists_only_the_quotas_of_the_people_in_their_scope(
+    admin, make_user, make_team, api_as
+):
+    north, south = make_team("North"), make_team("South")
+    manager = make_user("sales-manager", teams=[north])
+    ana, bia = make_user("sales-rep", teams=[north]), make_user("sales-rep", teams=[south])
+    items = [{"user": u.pk, "month": "2027-02", "amount": "100"} for u in (ana, bia)]
+    put = admin.client.put(
+        "/api/v1/quotas",
+        json.dumps({"items": items}),
+        content_type="application/json",
+        headers=admin.headers,
+    )
+    assert put.status_code == 200
+    assert {q["user"] for q in admin.get("/api/v1/quotas", {"year": 2027}).json()} == {
+        ana.pk,
+        bia.pk,
+    }
+    listed = api_as(manager).get("/api/v1/quotas", {"year": 2027})
+    assert listed.status_code == 200
+    assert [q["user"] for q in listed.json()] == [ana.pk]  # not South's rep
+    assert api_as(ana).get("/api/v1/quotas", {"year": 2027}).status_code == 403
+
+
 def test_the_settings_page_saves_the_profile_and_the_logo(make_user, logged_in):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
