@@ -161,7 +161,8 @@ def _mount() -> None:
     api.add_router("/v1/", customers_router)
     api.add_router("/v1/", activities_router)
     api.add_router("/v1/", sales_router)
-    api.add_router("/v1/", "clientela.sales.api_documents.router")  # catalogue to orders
+    api.add_router("/v1/", "clientela.sales.api_catalog.router")  # products, prices, rates
+    api.add_router("/v1/", "clientela.sales.api_documents.router")  # lines, quotes, orders
     api.add_router("/v1/", "clientela.sales.api_settings.router")  # company profile, quotas
 
 
