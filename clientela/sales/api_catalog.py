@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
@@ -173,12 +173,7 @@ PRODUCT_NAMES = {"group_id": "group", "tax_id": "tax"}
 @router.get("/products", response=ProductPage, summary="Products, filtered")
 def list_products(request: AuthedRequest, params: Query[ProductQuery]):
     _catalogue_reader(request)
-    rows = _active(Product.objects.all(), params)
-    if params.q.strip():
-        words = params.q.strip()
-        rows = rows.filter(Q(name__icontains=words) | Q(sku__icontains=words))
-    if params.group:
-        rows = rows.filter(group_id=params.group)
+    rows = catalog.products_matching(query=params.q, group=params.group, active=params.active)
     return _page(rows, ("name", "id"), params)
 
 

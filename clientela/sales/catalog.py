@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, ProtectedError
+from django.db.models import Model, ProtectedError, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -165,6 +165,20 @@ def _delete(actor: User, record: Model) -> None:
 # --- products, groups, taxes ---------------------------------------------------------------
 
 PRODUCT_FIELDS = ("sku", "name", "description", "unit", "group", "tax", "active")
+
+
+def products_matching(
+    *, query: str = "", group: Any = None, active: bool | None = None
+) -> QuerySet[Product]:
+    """Products whose SKU or name contains ``query``, in ``group``, active or not: what the
+    settings page and the API list (each checks its reader first)."""
+    rows = Product.objects.select_related("group", "tax")
+    words = query.strip()
+    if words:
+        rows = rows.filter(Q(sku__icontains=words) | Q(name__icontains=words))
+    if group:
+        rows = rows.filter(group_id=group)
+    return rows if active is None else rows.filter(active=active)
 
 
 def product_save(*, actor: User, values: dict[str, Any], product_id: Any = None) -> Product:

@@ -146,11 +146,12 @@ def product_list(request: AuthedRequest) -> HttpResponse:
     sorts = [(key, label) for key, (label, _order) in PRODUCT_SORTS.items()]
     filters = ProductFilterForm(request.GET or None, group_choices=groups, sorts=sorts)
     sort = filters.value("sort") or "name"
-    rows = _searched(Product.objects.select_related("group", "tax"), filters.value("q") or "")
-    if filters.value("group"):
-        rows = rows.filter(group_id=filters.value("group"))
-    if filters.value("active"):
-        rows = rows.filter(active=filters.value("active") == "1")
+    state = filters.value("active")
+    rows = catalog.products_matching(
+        query=filters.value("q") or "",
+        group=filters.value("group"),
+        active=None if not state else state == "1",
+    )
     page, cursor_error = _page(rows, PRODUCT_SORTS[sort][1], request.GET.get("cursor", ""))
     params = {k: filters.value(k) for k in ("q", "group", "active") if filters.value(k)}
     context = {
