@@ -32,6 +32,8 @@
     var label = form.querySelector("input[name=label]");
     if (key && label) {
       var typed = key.value !== "" && key.value !== suggestedKey(label.value);
+      // A label typed before this script ran (it is deferred) still gets its key.
+      if (!typed && label.value !== "") key.value = suggestedKey(label.value);
       key.addEventListener("input", function () { typed = key.value !== ""; });
       label.addEventListener("input", function () {
         if (!typed) key.value = suggestedKey(label.value);
