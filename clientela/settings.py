@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "clientela.customers",
     "clientela.activities",
     "clientela.sales",
+    "clientela.service",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -228,6 +229,10 @@ EMAIL_URL = env_str("EMAIL_URL", "console:")
 MAILERS = {"default": _mailer(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clientela <clientela@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# where links in mail sent without a request (satisfaction surveys, reminders) point
+SITE_URL = env_str("CLIENTELA_SITE_URL", "http://127.0.0.1:8000")
+# the largest file a ticket takes (uploads and mail attachments)
+SERVICE_ATTACHMENT_MAX_BYTES = int(env_str("CLIENTELA_ATTACHMENT_MAX_MB", "25")) * 1024 * 1024
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
