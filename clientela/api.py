@@ -164,6 +164,7 @@ def _mount() -> None:
     api.add_router("/v1/", "clientela.sales.api_catalog.router")  # products, prices, rates
     api.add_router("/v1/", "clientela.sales.api_documents.router")  # lines, quotes, orders
     api.add_router("/v1/", "clientela.sales.api_settings.router")  # company profile, quotas
+    api.add_router("/v1/", "clientela.service.api.router")  # tickets
 
 
 _mount()

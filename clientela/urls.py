@@ -41,9 +41,10 @@ urlpatterns = [
     path("timeline/<str:object_type>/<int:object_id>/", timeline_view, name="timeline"),
     path("sales/", include("clientela.sales.urls")),
     path("q/", include("clientela.sales.urls_public")),  # the customer's quote link
+    path("service/", include("clientela.service.urls")),
+    path("s/", include("clientela.service.urls_public")),  # the customer's survey link
     path("activities/", include("clientela.activities.urls")),
     path("marketing/", shell.coming_soon, {"section": "marketing"}, name="marketing"),
-    path("service/", shell.coming_soon, {"section": "service"}, name="service"),
     path("contact-center/", shell.coming_soon, {"section": "contactcenter"}, name="contactcenter"),
     path("reports/", report_index, name="reports"),
     path("reports/sales/", include("clientela.sales.urls_reports")),

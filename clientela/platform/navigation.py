@@ -31,7 +31,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("pipeline", _("Pipeline"), "sales:board", "columns"),
     Section("activities", _("Activities"), "activities:agenda", "calendar"),
     Section("marketing", _("Marketing"), "marketing", "megaphone"),
-    Section("service", _("Service"), "service", "lifebuoy"),
+    Section("service", _("Service"), "service:queue", "lifebuoy"),
     Section("contactcenter", _("Contact center"), "contactcenter", "headset"),
     Section("reports", _("Reports"), "reports", "chart"),
     Section("settings", _("Settings"), "settings:index", "gear"),

@@ -98,21 +98,27 @@ def _document(delivery_id: UUID, event: events.Event, at: datetime) -> dict[str,
 
 def record_deliveries(event: events.Event) -> list[UUID]:
     """One delivery row per active endpoint that asked for ``event``; their ids."""
-    if event.name not in event_names():
+    return record_many([event])
+
+
+def record_many(batch: list[events.Event]) -> list[UUID]:
+    """The deliveries of many events, with one look at the endpoints and one insert."""
+    names = event_names()
+    batch = [event for event in batch if event.name in names]
+    if not batch:
         return []
-    endpoints = [
-        e
-        for e in WebhookEndpoint.objects.filter(is_active=True).only("id", "event_types")
-        if _wants(e, event.name)
-    ]
-    if not endpoints:
+    active = list(WebhookEndpoint.objects.filter(is_active=True).only("id", "event_types"))
+    if not active:
         return []
     now = timezone.now()
     rows = []
-    for endpoint in endpoints:
-        row = WebhookDelivery(endpoint=endpoint, event=event.name, next_attempt_at=now)
-        row.payload = _document(row.id, event, now)
-        rows.append(row)
+    for event in batch:
+        for endpoint in active:
+            if not _wants(endpoint, event.name):
+                continue
+            row = WebhookDelivery(endpoint=endpoint, event=event.name, next_attempt_at=now)
+            row.payload = _document(row.id, event, now)
+            rows.append(row)
     WebhookDelivery.objects.bulk_create(rows)
     return [row.id for row in rows]
 
@@ -132,6 +138,10 @@ def deliver(endpoint: WebhookEndpoint, name: str, data: dict[str, Any]) -> UUID:
 def on_event(event: events.Event) -> None:
     """Subscribed to every event: the rows first (the truth), then a task each (a speed-up)."""
     enqueue(record_deliveries(event))
+
+
+def on_events(batch: list[events.Event]) -> None:
+    enqueue(record_many(batch))
 
 
 def enqueue(ids: Iterable[UUID], now: datetime | None = None) -> int:
@@ -339,4 +349,4 @@ def connect() -> None:
     ):
         extra = {"actions": actions} if actions else {}
         registry.register(registry.ObjectType(key, label, model, "platform", owned=False, **extra))
-    events.subscribe(ALL_EVENTS, on_event)
+    events.subscribe(ALL_EVENTS, on_event, batch=on_events)

@@ -24,6 +24,7 @@ class ServiceConfig(AppConfig):
         ):
             registry.register(registry.ObjectType(key, label, model, "platform", owned=False))
         customfields.register("service.ticket", m.Ticket, ("-id",))
-        from clientela.service import rules, tasks  # noqa: F401  (tasks: the periodic jobs)
+        # panels: the Tickets panel on customer pages; tasks: the periodic jobs
+        from clientela.service import panels, rules, tasks  # noqa: F401
 
         rules.register()

@@ -47,9 +47,10 @@ def pick(ticket: Ticket) -> int | None:
 
 
 def hand_to(ticket: Ticket, assignee: User | None) -> None:
-    """Give the ticket to ``assignee`` (None: back to the queue). Taking it from another agent
-    is a transfer, which first-contact resolution counts."""
-    if ticket.assignee_id is not None and ticket.assignee_id != (assignee and assignee.pk):
+    """Give the ticket to ``assignee`` (None: back to the queue). Handing it from one agent to
+    another is a transfer, which first-contact resolution counts; unassigning is not."""
+    moving = assignee is not None and ticket.assignee_id not in (None, assignee.pk)
+    if moving:
         ticket.transfers += 1
     ticket.assignee = assignee
     ticket.owner_id = assignee.pk if assignee is not None else ticket.queue.lead_id

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,9 +64,9 @@ def file_problem(item: NewFile) -> str:
     if extension in BLOCKED_EXTENSIONS:
         return _("“%(name)s”: files of this type are not accepted.") % {"name": item.filename}
     if len(item.content) > max_attachment_bytes():
-        return _("“%(name)s” is larger than %(size)s MB.") % {
+        return _("“%(name)s” is larger than %(size)s.") % {
             "name": item.filename,
-            "size": max_attachment_bytes() // (1024 * 1024),
+            "size": filesizeformat(max_attachment_bytes()),
         }
     return ""
 
@@ -157,6 +158,9 @@ def ticket_reply(
         if ticket.status == Status.CLOSED:
             raise Conflict(_("The ticket is closed; open a new one."), code="ticket_closed")
         before, now = audit.snapshot(ticket), timezone.now()
+        _first_response(ticket, now)
+        if status:
+            move(ticket, status, now)  # refused before anything is written
         message = TicketMessage.objects.create(
             ticket=ticket,
             kind=Kind.REPLY,
@@ -167,9 +171,6 @@ def ticket_reply(
             delivery=Delivery.QUEUED if ticket.requester_email else "",
         )
         store_files(ticket, message, files)
-        _first_response(ticket, now)
-        if status:
-            move(ticket, status, now)
         ticket.save()
         _audit_message(actor, ticket, message, before)
     _after_reply(ticket, message, status)
@@ -243,7 +244,7 @@ def ticket_link(*, actor: User, ticket_id: Any, other_id: Any, linked: bool = Tr
         ticket = _locked(actor, ticket_id)
         other = permissions.get_visible(actor, Ticket.objects.all(), other_id)
         if other.pk == ticket.pk:
-            raise ValidationFailed(errors={"other": [_("A ticket cannot be related to itself.")]})
+            raise ValidationFailed(errors={"ticket": [_("A ticket cannot be related to itself.")]})
         if linked:
             ticket.related.add(other)
         else:

@@ -127,7 +127,8 @@ def _follow(ticket_id: int | None) -> Ticket | None:
     for _hop in range(10):
         if ticket_id is None:
             return None
-        ticket = Ticket.objects.select_for_update().select_related("queue").get(pk=ticket_id)
+        rows = Ticket.objects.select_for_update(of=("self",)).select_related("queue")
+        ticket = rows.get(pk=ticket_id)
         if ticket.merged_into_id is None:
             return ticket
         ticket_id = ticket.merged_into_id

@@ -80,7 +80,7 @@ def ticket_list(actor: User, filters: TicketFilters | None = None) -> QuerySet[T
     }
     rows = rows.filter(**{k: v for k, v in exact.items() if v not in (None, "")})
     query = f.query.strip()
-    if query.lstrip("#").isdigit():
+    if query.lstrip("#").isascii() and query.lstrip("#").isdigit():
         rows = rows.filter(pk=int(query.lstrip("#")))
     elif query:
         rows = rows.filter(Q(subject__icontains=query) | Q(requester_email__icontains=query))

@@ -159,7 +159,9 @@ def ticket_create(*, actor: User, values: dict[str, Any], message: str = "") -> 
 def _locked(actor: User | None, ticket_id: Any, action: str = "edit") -> Ticket:
     if actor is not None:
         permissions.get_for_action(actor, Ticket.objects.all(), ticket_id, action)
-    found = Ticket.objects.select_for_update().select_related("queue", "sla_policy")
+    # only the ticket's row is locked (PostgreSQL refuses FOR UPDATE on the nullable side of
+    # the policy's outer join; locking the queue too would serialise a whole queue's writes)
+    found = Ticket.objects.select_for_update(of=("self",)).select_related("queue", "sla_policy")
     ticket = found.filter(pk=_int(ticket_id) or 0).first()
     if ticket is None:
         raise ValidationFailed(errors={"ticket": [_("Unknown ticket.")]})
@@ -208,6 +210,10 @@ def ticket_assign(*, actor: User, ticket_id: Any, assignee_id: Any) -> Ticket:
             assignee = User.objects.filter(pk=_int(assignee_id) or 0, is_active=True).first()
             if assignee is None:
                 raise ValidationFailed(errors={"assignee": [_("Unknown user.")]})
+            if not permissions.can(assignee, KEY, "edit"):
+                raise ValidationFailed(
+                    errors={"assignee": [_("This user may not work on tickets.")]}
+                )
         before = audit.snapshot(ticket)
         assign.hand_to(ticket, assignee)
         _save(actor, ticket, before, "assigned")
@@ -265,7 +271,7 @@ def ticket_set_status(
         before = audit.snapshot(ticket)
         move(ticket, status, now or timezone.now())
         _save(actor, ticket, before, "status_changed")
-    if status == Status.RESOLVED:
+    if status == Status.RESOLVED and before["status"] != status:
         from clientela.service import outbound
 
         outbound.ask_satisfaction(ticket.pk)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from clientela.service import hours
-from clientela.service.models import BusinessCalendar, SlaPolicy, SlaState, Ticket
+from clientela.service.models import RUNNING, BusinessCalendar, SlaPolicy, SlaState, Ticket
 
 TARGETS = ("first_response", "resolution")
 
@@ -116,16 +116,25 @@ def reprioritise(ticket: Ticket, old_priority: str, now: dt.datetime) -> None:
     for target in TARGETS:
         running = getattr(ticket, f"{target}_due") is not None
         paused = getattr(ticket, f"{target}_left") is not None
-        if not (running or paused) or clock is None or target not in clock.targets:
+        if clock is None or target not in clock.targets or _met(ticket, target):
             continue
-        used = 0
-        if old is not None and target in old.targets:
+        if old is not None and target in old.targets and (running or paused):
             used = old.targets[target] - _left(ticket, old, target, now)
+        else:  # the old priority had no target: the time since the ticket opened counts
+            used = hours.business_seconds_between(clock.schedule, ticket.created_at, now)
+            running, paused = ticket.status in RUNNING, ticket.status == "pending"
+            ticket.sla_state = ticket.sla_state or SlaState.OK
         left = clock.targets[target] - used
         if running:
             _run(ticket, clock, target, now, left)
         else:
             setattr(ticket, f"{target}_left", max(left, 0))
+
+
+def _met(ticket: Ticket, target: str) -> bool:
+    if target == "first_response":
+        return ticket.first_responded_at is not None or ticket.status in ("resolved", "closed")
+    return ticket.status in ("resolved", "closed")
 
 
 def pause(ticket: Ticket, now: dt.datetime, targets: tuple[str, ...] = TARGETS) -> None:

@@ -28,6 +28,7 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 
 
 def _emit(rows: list[tuple[int, str]], field: str, new_state: str) -> None:
+    batch = []
     for pk, state in rows:
         changes: dict[str, list[object]] = (
             {field: [False, True]} if field.endswith("breached") else {}
@@ -35,7 +36,8 @@ def _emit(rows: list[tuple[int, str]], field: str, new_state: str) -> None:
         if state != new_state:
             changes["sla_state"] = [state, new_state]
         payload = {"id": pk, "fields": sorted(changes), "changes": changes}
-        events.emit(events.Event("service.ticket.updated", None, payload))
+        batch.append(events.Event("service.ticket.updated", None, payload))
+    events.emit_many(batch)
 
 
 def _take(condition: Q, changes: dict[str, object]) -> list[tuple[int, str]]:

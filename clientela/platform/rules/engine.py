@@ -127,6 +127,12 @@ def _stopped(rule: Rule, record_id: Any, event: str, cause: list[int]) -> RuleRu
 
 def record_runs(event: events.Event) -> list[Any]:
     """A run row for each active rule the event triggers; the ids of those to run."""
+    rows = _runs_for(event)
+    RuleRun.objects.bulk_create(rows)
+    return [r.pk for r in rows if r.status == RunStatus.PENDING]
+
+
+def _runs_for(event: events.Event) -> list[RuleRun]:
     object_type, verb, changes = triggers.event_target(event)
     if not verb:
         return []
@@ -145,13 +151,19 @@ def record_runs(event: events.Event) -> list[Any]:
         run = triggers.new_run(rule, record_id, event.name, context)
         run.chain = cause
         rows.append(run)
-    RuleRun.objects.bulk_create(rows)
-    return [r.pk for r in rows if r.status == RunStatus.PENDING]
+    return rows
 
 
 def on_event(event: events.Event) -> None:
     """Subscribed to every event: the rows first (the truth), then a task each (a speed-up)."""
     enqueue(record_runs(event))
+
+
+def on_events(batch: list[events.Event]) -> None:
+    """Many events (``events.emit_many``): every run row in one insert."""
+    rows = [run for event in batch for run in _runs_for(event)]
+    RuleRun.objects.bulk_create(rows)
+    enqueue([r.pk for r in rows if r.status == RunStatus.PENDING])
 
 
 def enqueue(ids: Iterable[Any], now: datetime | None = None) -> int:
@@ -254,4 +266,4 @@ def connect() -> None:
         )
     )
     builtin.register()
-    events.subscribe("*", on_event)
+    events.subscribe("*", on_event, batch=on_events)

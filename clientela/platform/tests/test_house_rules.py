@@ -37,6 +37,8 @@ NOT_RECORD_TYPES = {
     *("ProductGroup", "Tax", "PriceList", "Price", "ExchangeRate"),
     # sales machinery: document numbers, quotas and forecast history (read through forecasts)
     *("DocumentCounter", "ForecastSnapshot"),
+    # parts of a ticket (rights follow the ticket) and the mail channel's log of what arrived
+    *("TicketMessage", "Attachment", "InboundMail"),
 }
 
 

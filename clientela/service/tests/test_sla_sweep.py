@@ -38,6 +38,7 @@ def _open(queue: Queue, minutes_ago: int) -> Ticket:
 def _events(monkeypatch) -> list[events.Event]:
     seen: list[events.Event] = []
     monkeypatch.setattr(events, "_dispatch", seen.append)
+    monkeypatch.setattr(events, "_dispatch_many", seen.extend)
     return seen
 
 

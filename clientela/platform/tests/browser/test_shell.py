@@ -31,10 +31,9 @@ NAV = [
 ]
 UNBUILT = {
     "Marketing": "/marketing/",
-    "Service": "/service/",
     "Contact center": "/contact-center/",
 }
-BUILT = {"Pipeline": "/sales/", "Reports": "/reports/"}
+BUILT = {"Pipeline": "/sales/", "Service": "/service/", "Reports": "/reports/"}
 SignIn = Callable[..., None]
 SignOut = Callable[[Page], None]
 Url = Callable[[str], str]

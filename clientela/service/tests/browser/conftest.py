@@ -1,0 +1,3 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright (see clientela.testing.browser)."""
+
+from clientela.testing.browser import *  # noqa: F403
