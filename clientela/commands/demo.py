@@ -407,6 +407,7 @@ def _load(
     from clientela.commands import demo_history, demo_rules
     from clientela.platform.context import use_channel
     from clientela.sales.demo import add_demo_sales
+    from clientela.service.demo import add_demo_service
 
     contacts, created = 0, list[int]()  # created: account ids, in the order of specs
     with use_channel("system"), transaction.atomic():
@@ -419,6 +420,8 @@ def _load(
         teams = list(cast.teams.values())
         leads = demo_history.load(teams, created, seed, max(6, len(specs) // 2))
         add_demo_sales(cast.users[ADMIN], created, seed)  # pipelines and a year of deals
+        # queues, SLA policies and a year of tickets (60 per account: 3,000 for the default 50)
+        add_demo_service(cast.users[ADMIN], teams, created, seed, tickets=60 * len(created))
     # after the commit, whose events have been matched by then: the rules act on what comes next
     with use_channel("system"), transaction.atomic():
         demo_rules.add_rules(cast.users[ADMIN])

@@ -133,7 +133,7 @@ def add_customer_message(
     return message
 
 
-def _first_response(ticket: Ticket, now: Any) -> None:
+def first_response(ticket: Ticket, now: Any) -> None:
     if ticket.first_responded_at is None:
         ticket.first_responded_at = now
         sla.stop(ticket, "first_response", now)
@@ -158,7 +158,7 @@ def ticket_reply(
         if ticket.status == Status.CLOSED:
             raise Conflict(_("The ticket is closed; open a new one."), code="ticket_closed")
         before, now = audit.snapshot(ticket), timezone.now()
-        _first_response(ticket, now)
+        first_response(ticket, now)
         if status:
             move(ticket, status, now)  # refused before anything is written
         message = TicketMessage.objects.create(

@@ -44,9 +44,16 @@ def own_addresses() -> list[str]:
     return [e.lower() for e in Queue.objects.exclude(email="").values_list("email", flat=True)]
 
 
-def ingest(raw: bytes, *, queue: Queue, account: MailAccount | None = None) -> InboundMail:
-    """Store ``raw`` and process it; a failure is kept on the stored message, never raised."""
-    mail = mailparse.parse(raw, own_addresses=own_addresses())
+def ingest(
+    raw: bytes,
+    *,
+    queue: Queue,
+    account: MailAccount | None = None,
+    own: list[str] | None = None,
+) -> InboundMail:
+    """Store ``raw`` and process it; a failure is kept on the stored message, never raised.
+    ``own``: the support addresses, when the caller ingests many messages in a row."""
+    mail = mailparse.parse(raw, own_addresses=own_addresses() if own is None else own)
     seen = InboundMail.objects.filter(message_id=mail.message_id).exclude(outcome=Outcome.FAILED)
     earlier = seen.first()
     if earlier is not None:
@@ -76,7 +83,7 @@ def process(record: InboundMail, mail: mailparse.InboundMail, queue: Queue) -> N
     record.detail = "\n".join(x for x in (detail, notes) if x)
     record.save(update_fields=["outcome", "ticket", "detail"])
     if outcome == Outcome.TICKET and ticket is not None and queue.acknowledge:
-        outbound.acknowledge(ticket, mail.message_id)
+        outbound.queue_acknowledgement(ticket.pk, mail.message_id)
 
 
 def _flooding(address: str) -> bool:

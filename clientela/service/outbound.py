@@ -135,6 +135,13 @@ def _language(ticket: Ticket) -> str:
     return (getattr(contact, "language", "") or settings.LANGUAGE_CODE) if contact else "pt-br"
 
 
+def queue_acknowledgement(ticket_id: int, in_reply_to: str) -> None:
+    """A worker sends it after the ticket commits: reading mail never waits for SMTP."""
+    from clientela.service.tasks import send_acknowledgement
+
+    transaction.on_commit(lambda: send_acknowledgement.enqueue(ticket_id, in_reply_to))
+
+
 def acknowledge(ticket: Ticket, in_reply_to: str) -> None:
     """Tell the customer their mail became ticket ``[#n]`` (queues may turn this off)."""
     with translation.override(_language(ticket)):

@@ -187,14 +187,14 @@ def ticket_update(*, actor: User, ticket_id: Any, values: dict[str, Any]) -> Tic
                 value = customfields.applied(value, ticket.custom)
             setattr(ticket, name, value)
         if ticket.queue_id != old_queue:
-            _transfer(ticket)
+            transfer(ticket)
         if ticket.priority != old_priority:
             sla.reprioritise(ticket, old_priority, timezone.now())
         _save(actor, ticket, before, "updated")
     return ticket
 
 
-def _transfer(ticket: Ticket) -> None:
+def transfer(ticket: Ticket) -> None:
     """A move to another queue is a transfer: its team sees it; unassigned, its lead owns it."""
     ticket.transfers += 1  # the row is locked
     ticket.team_id = ticket.queue.team_id

@@ -15,6 +15,16 @@ def send_message(message_id: int) -> str:
 
 
 @task()
+def send_acknowledgement(ticket_id: int, in_reply_to: str) -> None:
+    from clientela.service.models import Ticket
+    from clientela.service.outbound import acknowledge
+
+    ticket = Ticket.objects.select_related("queue", "contact").filter(pk=ticket_id).first()
+    if ticket is not None and ticket.requester_email:
+        acknowledge(ticket, in_reply_to)
+
+
+@task()
 def send_satisfaction(ticket_id: int) -> None:
     from clientela.service.outbound import send_satisfaction_request
 
