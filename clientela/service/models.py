@@ -320,6 +320,17 @@ class Ticket(models.Model):
             models.Index(fields=["team", "status", "sort_due", "id"]),
             models.Index(fields=["queue", "status", "sort_due", "id"]),
             models.Index(fields=["status", "sort_due", "id"]),
+            # the queue's default view: every active ticket by due instant, read in order
+            models.Index(
+                fields=["sort_due", "id"],
+                condition=Q(status__in=ACTIVE),
+                name="ticket_active_by_due",
+            ),
+            models.Index(
+                fields=["queue", "team", "owner", "assignee", "sla_state"],
+                condition=Q(status__in=ACTIVE),
+                name="ticket_active_counts",
+            ),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["account", "id"]),
             models.Index(fields=["contact", "id"]),
