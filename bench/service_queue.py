@@ -54,7 +54,6 @@ def people() -> dict[str, Any]:
 
 def cases(client: Any, user: Any) -> dict[str, Any]:
     from clientela.service.models import Ticket
-
     from clientela.service.selectors import TicketFilters, ticket_page
 
     cursor = ticket_page(user, TicketFilters(), order="due").next_cursor or ""

@@ -165,6 +165,8 @@ def _mount() -> None:
     api.add_router("/v1/", "clientela.sales.api_documents.router")  # lines, quotes, orders
     api.add_router("/v1/", "clientela.sales.api_settings.router")  # company profile, quotas
     api.add_router("/v1/", "clientela.service.api.router")  # tickets
+    api.add_router("/v1/", "clientela.service.api_settings.router")  # service desk set-up
+    api.add_router("/v1/", "clientela.service.api_reports.router")  # service metrics
 
 
 _mount()

@@ -41,6 +41,7 @@ urlpatterns = [
     path("timeline/<str:object_type>/<int:object_id>/", timeline_view, name="timeline"),
     path("sales/", include("clientela.sales.urls")),
     path("q/", include("clientela.sales.urls_public")),  # the customer's quote link
+    path("service/settings/", include("clientela.service.urls_settings")),
     path("service/", include("clientela.service.urls")),
     path("s/", include("clientela.service.urls_public")),  # the customer's survey link
     path("activities/", include("clientela.activities.urls")),
@@ -48,6 +49,7 @@ urlpatterns = [
     path("contact-center/", shell.coming_soon, {"section": "contactcenter"}, name="contactcenter"),
     path("reports/", report_index, name="reports"),
     path("reports/sales/", include("clientela.sales.urls_reports")),
+    path("reports/service/", include("clientela.service.urls_reports")),
     path("settings/", include("clientela.platform.urls")),
     path("hooks/", include("clientela.platform.urls_hooks")),
     path("objects/", include("clientela.platform.urls_objects")),  # custom objects (0008)

@@ -24,7 +24,22 @@ class ServiceConfig(AppConfig):
         ):
             registry.register(registry.ObjectType(key, label, model, "platform", owned=False))
         customfields.register("service.ticket", m.Ticket, ("-id",))
-        # panels: the Tickets panel on customer pages; tasks: the periodic jobs
-        from clientela.service import panels, rules, tasks  # noqa: F401
+        # panels: the Tickets panel on customer pages; settings_cards: the Settings card;
+        # tasks: the periodic jobs
+        from clientela.service import panels, rules, settings_cards, tasks  # noqa: F401
 
         rules.register()
+        from clientela.platform.reports import Report, register_report
+
+        register_report(
+            Report(
+                "service.metrics",
+                _("Service metrics"),
+                _(
+                    "Tickets created and resolved, backlog, response and resolution times, SLA "
+                    "compliance, first-contact resolution and CSAT."
+                ),
+                "service_reports:metrics",
+                "service.ticket",
+            )
+        )

@@ -70,15 +70,31 @@ def _get(model: type[models.Model], pk: Any) -> Any:
     return found
 
 
+SECRET = "********"  # noqa: S105  (the mask shown instead of a password)
+
+
+def _snapshot(record: models.Model) -> dict[str, Any]:
+    """The audited values, a mailbox's password masked: the audit log is read by the API."""
+    values = audit.snapshot(record)
+    if values.get("password"):
+        values["password"] = SECRET
+    return values
+
+
 def _write(actor: User, record: models.Model, values: dict[str, Any]) -> Any:
     """Save ``values`` onto ``record`` (new or existing) with one audit entry."""
     creating = record.pk is None
-    before = {} if creating else audit.snapshot(record)
+    before = {} if creating else _snapshot(record)
+    new_secret = not creating and values.get("password", getattr(record, "password", None)) != (
+        getattr(record, "password", None)
+    )
     for name, value in values.items():
         setattr(record, name, value)
     with transaction.atomic():
         record.save()
-        changes = audit.diff(before, audit.snapshot(record))
+        changes = audit.diff(before, _snapshot(record))
+        if new_secret:
+            changes["password"] = [SECRET, _("(changed)")]
         if changes:
             action = "create" if creating else "update"
             audit.record(actor=actor, action=action, obj=record, changes=changes)
@@ -88,7 +104,7 @@ def _write(actor: User, record: models.Model, values: dict[str, Any]) -> Any:
 def _delete(actor: User, key: str, model: type[models.Model], pk: Any) -> None:
     _require(actor, key, "delete")
     record = _get(model, pk)
-    before, record_pk = audit.snapshot(record), record.pk
+    before, record_pk = _snapshot(record), record.pk
     try:
         with transaction.atomic():
             record.delete()
@@ -190,6 +206,8 @@ def _clean_calendar(values: dict[str, Any], current: Any) -> dict[str, Any]:
     try:
         windows = hours.parse_windows(values.get("hours") or {})
         cleaned["hours"] = hours.windows_as_spec(windows)
+        if not any(windows):
+            errors["hours"] = [_("Open at least one day: SLA clocks count only open hours.")]
     except (ValueError, TypeError, AttributeError) as exc:
         errors["hours"] = [_("The opening hours are not valid: %(error)s") % {"error": exc}]
     country = str(values.get("country") or "").strip().upper()
@@ -223,6 +241,18 @@ def calendar_delete(*, actor: User, calendar_id: Any) -> None:
 # --- SLA policies ----------------------------------------------------------------------------
 
 
+def _whole(value: Any) -> int | None:
+    """A whole number given as such or as plain digits (not "²", not 5,000 digits)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)
+
+
 def _targets(raw: Any, errors: Errors) -> dict[str, dict[str, int]]:
     """``{"urgent": {"first_response": 60, "resolution": 480}, …}`` in business minutes."""
     if not isinstance(raw, dict):
@@ -236,13 +266,13 @@ def _targets(raw: Any, errors: Errors) -> dict[str, dict[str, int]]:
         for name, minutes in row.items():
             if minutes in (None, ""):
                 continue
-            ok = name in TARGET_NAMES and str(minutes).isdigit()
-            if not ok or not 1 <= int(minutes) <= MAX_TARGET_MINUTES:
+            number = _whole(minutes)
+            if name not in TARGET_NAMES or number is None or not 1 <= number <= MAX_TARGET_MINUTES:
                 errors[f"targets.{priority}.{name}"] = [
                     _("Enter minutes from 1 to %(n)d.") % {"n": MAX_TARGET_MINUTES}
                 ]
                 continue
-            cleaned.setdefault(priority, {})[name] = int(minutes)
+            cleaned.setdefault(priority, {})[name] = number
     return cleaned
 
 
