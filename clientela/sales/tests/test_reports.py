@@ -35,7 +35,8 @@ def test_the_reports_page_lists_what_the_role_may_see(rep, make_user, logged_in)
     assert "/reports/sales/forecast/" in html and "/reports/sales/metrics/" in html
     agent = logged_in(make_user("service-agent")).get("/reports/").content.decode()
     assert "/reports/sales/forecast/" not in agent
-    assert "No reports for you yet" in agent
+    assert "/reports/service/metrics/" in agent  # the service desk's, not the sales reports
+    assert "/reports/service/metrics/" not in html  # a sales rep has no service rights
 
 
 def test_the_forecast_shows_the_reps_figures_against_quota_with_charts(rep, logged_in):
