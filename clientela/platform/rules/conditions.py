@@ -11,7 +11,9 @@ See docs/decisions/0007-rules-engine.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -87,15 +89,37 @@ def custom_fields(object_type: str) -> list[FieldInfo]:
     ]
 
 
+_kept_catalogs: ContextVar[dict[str, dict[str, FieldInfo]] | None] = ContextVar(
+    "rule_field_catalogs", default=None
+)
+
+
+@contextmanager
+def catalogs_kept() -> Iterator[None]:
+    """Build each record type's catalog once while matching a batch of events (a target's
+    fields may query its choices: a sweep's thousands of events asked thousands of times)."""
+    token = _kept_catalogs.set({})
+    try:
+        yield
+    finally:
+        _kept_catalogs.reset(token)
+
+
 def field_catalog(object_type: str) -> dict[str, FieldInfo]:
     """Every path conditions on ``object_type`` may name: built-in, related and custom."""
     from clientela.platform.rules import registry
 
+    kept = _kept_catalogs.get()
+    if kept is not None and object_type in kept:
+        return kept[object_type]
     try:
         built_in = registry.target(object_type).fields()
     except KeyError:
         return {}
-    return {f.path: f for f in [*built_in, *custom_fields(object_type)]}
+    catalog = {f.path: f for f in [*built_in, *custom_fields(object_type)]}
+    if kept is not None:
+        kept[object_type] = catalog
+    return catalog
 
 
 # --- coercion --------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from clientela.platform import events
 from clientela.platform.models import Rule, RuleRun, RunStatus
-from clientela.platform.rules import triggers
+from clientela.platform.rules import conditions, triggers
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +161,8 @@ def on_event(event: events.Event) -> None:
 
 def on_events(batch: list[events.Event]) -> None:
     """Many events (``events.emit_many``): every run row in one insert."""
-    rows = [run for event in batch for run in _runs_for(event)]
+    with conditions.catalogs_kept():
+        rows = [run for event in batch for run in _runs_for(event)]
     RuleRun.objects.bulk_create(rows)
     enqueue([r.pk for r in rows if r.status == RunStatus.PENDING])
 
