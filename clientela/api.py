@@ -167,6 +167,9 @@ def _mount() -> None:
     api.add_router("/v1/", "clientela.service.api.router")  # tickets
     api.add_router("/v1/", "clientela.service.api_settings.router")  # service desk set-up
     api.add_router("/v1/", "clientela.service.api_reports.router")  # service metrics
+    api.add_router("/v1/", "clientela.service.api_kb.router")  # knowledge base
+    api.add_router("/v1/", "clientela.service.api_assets.router")  # assets, contracts, plans
+    api.add_router("/v1/", "clientela.service.api_dispatch.router")  # technicians, appointments
 
 
 _mount()

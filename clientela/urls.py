@@ -42,6 +42,9 @@ urlpatterns = [
     path("sales/", include("clientela.sales.urls")),
     path("q/", include("clientela.sales.urls_public")),  # the customer's quote link
     path("service/settings/", include("clientela.service.urls_settings")),
+    path("service/kb/", include("clientela.service.urls_kb")),
+    path("service/installed-base/", include("clientela.service.urls_assets")),
+    path("service/dispatch/", include("clientela.service.urls_dispatch")),
     path("service/", include("clientela.service.urls")),
     path("s/", include("clientela.service.urls_public")),  # the customer's survey link
     path("activities/", include("clientela.activities.urls")),

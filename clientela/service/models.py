@@ -24,18 +24,41 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.customers.models import Account, Contact, Tag
 from clientela.platform.models import Team, owner_field, team_field
+from clientela.service.models_assets import (
+    Asset,
+    MaintenancePlan,
+    MaintenanceVisit,
+    ServiceContract,
+    Warranty,
+    WorkLog,
+)
+from clientela.service.models_dispatch import Appointment, Skill, Technician
+from clientela.service.models_kb import Article, ArticleCategory, ArticleFeedback, ArticleVersion
 from clientela.service.models_mail import InboundMail, MailAccount
 
 __all__ = [
+    "Appointment",
+    "Article",
+    "ArticleCategory",
+    "ArticleFeedback",
+    "ArticleVersion",
+    "Asset",
     "Attachment",
     "BusinessCalendar",
     "InboundMail",
     "MailAccount",
+    "MaintenancePlan",
+    "MaintenanceVisit",
     "Queue",
+    "ServiceContract",
+    "Skill",
     "SlaPolicy",
+    "Technician",
     "Ticket",
     "TicketCategory",
     "TicketMessage",
+    "Warranty",
+    "WorkLog",
 ]
 
 
@@ -100,6 +123,7 @@ class Assignment(models.TextChoices):
     MANUAL = "manual", _("Manual")
     ROUND_ROBIN = "round_robin", _("Round robin")
     LEAST_LOADED = "least_loaded", _("Least loaded")
+    BY_SKILL = "by_skill", _("By skill (least loaded of those who have it)")
 
 
 class BusinessCalendar(models.Model):
@@ -203,6 +227,10 @@ class Queue(models.Model):
 
 class TicketCategory(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
+    # who may take its tickets when the queue assigns by skill
+    skills = models.ManyToManyField(
+        Skill, verbose_name=_("skills needed"), blank=True, related_name="+"
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -212,6 +240,12 @@ class TicketCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TicketCoverage(models.TextChoices):
+    WARRANTY = "warranty", _("Under warranty")
+    CONTRACT = "contract", _("Under contract")
+    NONE = "none", _("Not covered (billable)")
 
 
 class Ticket(models.Model):
@@ -259,6 +293,24 @@ class Ticket(models.Model):
         related_name="+",
     )
     requester_email = models.EmailField(_("requester e-mail"), blank=True)
+    asset = models.ForeignKey(
+        Asset,
+        verbose_name=_("asset"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # the entitlement it uses (an incident, and the hours logged) and what covers the work
+    contract = models.ForeignKey(
+        ServiceContract,
+        verbose_name=_("contract"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    coverage = models.CharField(_("coverage"), max_length=9, choices=TicketCoverage, blank=True)
 
     # the SLA clock (see the module's docstring)
     sla_policy = models.ForeignKey(
@@ -334,6 +386,8 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["account", "id"]),
             models.Index(fields=["contact", "id"]),
+            models.Index(fields=["asset", "id"]),
+            models.Index(fields=["contract", "id"]),
             models.Index(fields=["status", "resolved_at"]),
             models.Index(fields=["created_at"]),
             # the sweep: running clocks only (a tenth of the table at most)

@@ -28,7 +28,14 @@ from clientela.platform import customforms, permissions
 from clientela.platform.errors import FORM_ERRORS, DomainError, NotFound
 from clientela.platform.http import AuthedRequest
 from clientela.platform.models import User
-from clientela.service import conversation, selectors, services
+from clientela.service import (
+    conversation,
+    selectors,
+    services,
+    ticket_assets,
+    ticket_dispatch,
+    ticket_kb,
+)
 from clientela.service.forms import (
     MessageForm,
     NoteForm,
@@ -145,6 +152,9 @@ def _render(request: AuthedRequest, ticket: Ticket, **forms: Any) -> HttpRespons
             "merge_form": TicketNumberForm(prefix="merge"),
             "link_form": TicketNumberForm(prefix="link"),
         }
+    # what the installed base, field service and knowledge base add to the page
+    for part in (ticket_assets, ticket_dispatch, ticket_kb):
+        context |= part.context(actor, ticket)
     return render(request, "service/ticket.html", context)
 
 

@@ -39,6 +39,9 @@ NOT_RECORD_TYPES = {
     *("DocumentCounter", "ForecastSnapshot"),
     # parts of a ticket (rights follow the ticket) and the mail channel's log of what arrived
     *("TicketMessage", "Attachment", "InboundMail"),
+    # parts of an asset, a ticket, a maintenance plan or the knowledge base: rights follow them
+    *("Warranty", "WorkLog", "MaintenanceVisit"),
+    *("ArticleCategory", "ArticleVersion", "ArticleFeedback"),
 }
 
 

@@ -1,0 +1,9 @@
+# Reserved for this part's own schema changes (empty until it needs one); the three parts built
+# side by side each own one migration of this chain, so no two ever conflict.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("service", "0003_field_service_and_knowledge")]
+
+    operations: list[migrations.operations.base.Operation] = []
