@@ -1,5 +1,5 @@
 """API for tickets: the filtered queue, one ticket with its SLA clock, changes, the lifecycle,
-assignment, the conversation (replies, notes, attachments), merges and related tickets."""
+assignment, the conversation (replies, notes, attachments), merges, splits and related tickets."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from clientela.platform.api import PageParams
 from clientela.platform.errors import ValidationFailed
 from clientela.platform.http import AuthedRequest
 from clientela.platform.models import User
-from clientela.service import conversation, selectors, services
+from clientela.service import conversation, selectors, services, split
 from clientela.service.conversation import NewFile
 from clientela.service.schemas import (
     Id,
@@ -33,6 +33,7 @@ from clientela.service.schemas import (
     TicketPatch,
     TicketRelatedIn,
     TicketReplyIn,
+    TicketSplitIn,
     TicketStatusIn,
     View,
 )
@@ -231,6 +232,23 @@ def merge_ticket(request: AuthedRequest, ticket_id: int, payload: TicketMergeIn)
     """The conversation and files move into `into`, which is answered; this ticket is closed,
     pointing there. A closed ticket on either side answers 409."""
     return conversation.ticket_merge(actor=request.user, ticket_id=ticket_id, into_id=payload.into)
+
+
+@router.post(
+    "/tickets/{ticket_id}/split",
+    response={201: TicketDetailOut},
+    summary="Split messages off into a new ticket",
+)
+def split_ticket(request: AuthedRequest, ticket_id: int, payload: TicketSplitIn):
+    """The chosen messages move, with their attachments, to a new ticket for the same customer
+    in the same queue; both are related. Answers the new ticket."""
+    new = split.ticket_split(
+        actor=request.user,
+        ticket_id=ticket_id,
+        message_ids=payload.messages,
+        subject=payload.subject,
+    )
+    return Status(201, selectors.ticket_get(request.user, new.pk))
 
 
 @router.post("/tickets/{ticket_id}/related", response=TicketDetailOut, summary="Relate two tickets")

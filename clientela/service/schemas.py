@@ -186,6 +186,15 @@ class TicketMergeIn(Schema):
     into: Id = Field(description="The ticket (one you may change) that takes the conversation.")
 
 
+class TicketSplitIn(Schema):
+    messages: list[Id] = Field(
+        min_length=1,
+        max_length=1000,
+        description="The messages of this ticket that move to the new one (not all of them).",
+    )
+    subject: str = Field(min_length=1, max_length=500, description="The new ticket's subject.")
+
+
 class TicketRelatedIn(Schema):
     ticket: Id = Field(description="A ticket you may see.")
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clientela.service import views, views_tickets
+from clientela.service import views, views_split, views_tickets
 
 app_name = "service"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/assign/", views_tickets.ticket_assign, name="ticket_assign"),
     path("tickets/<int:ticket_id>/edit/", views_tickets.ticket_edit, name="ticket_edit"),
     path("tickets/<int:ticket_id>/merge/", views_tickets.ticket_merge, name="ticket_merge"),
+    path("tickets/<int:ticket_id>/split/", views_split.ticket_split, name="ticket_split"),
     path("tickets/<int:ticket_id>/related/", views_tickets.ticket_link, name="ticket_link"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
 ]
