@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.test import Client
-from openapi_spec_validator import validate
 
 from clientela.customers.services import contact_create
 from clientela.platform.models import AuditEntry, CustomObject, CustomRecord
+from clientela.testing.openapi import validate_document as validate
 
 VEHICLE = {"key": "vehicle", "label": "Vehicle", "label_plural": "Vehicles"}
 
