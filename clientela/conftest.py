@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import logging
 import socket
@@ -36,6 +38,29 @@ def _fresh_custom_fields(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     for cache in (customfields, customobjects, rules_engine, plugins):
         cache.forget()
+
+
+DEMO = ["demo", "--accounts", "20", "--seed", "1"]
+
+
+@pytest.fixture(scope="module")
+def loaded_demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
+    """``clientela demo`` (20 accounts, seed 1) loaded once for a module of tests that only
+    read it (each in its own rolled-back transaction); the value is what the command printed.
+    The tables are emptied after the module, as a transactional test leaves them. A module
+    using it holds no test that loads the demo itself."""
+    from django.core.management import call_command
+
+    from clientela import cli
+
+    with django_db_blocker.unblock():
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            assert cli.main(DEMO) == 0
+        try:
+            yield printed.getvalue()
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture

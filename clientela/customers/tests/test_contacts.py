@@ -345,40 +345,6 @@ def test_contact_form_shows_field_errors(rep, logged_in):
     assert Contact.objects.count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_demo_accounts_and_contacts_carry_full_details(capsys):
-    from clientela import cli
-    from clientela.customers.models import Account, Address
-    from clientela.customers.validators import BR_STATES
-
-    assert (
-        cli.main(["demo", "--accounts", "30", "--seed", "5", "--password", "Demo-Pass-2024!"]) == 0
-    )
-    capsys.readouterr()
-
-    companies = Account.objects.filter(kind="company")
-    assert companies.exclude(industry="").count() == companies.count()
-    assert set(Account.objects.values_list("lifecycle", flat=True)) >= {"customer", "prospect"}
-    assert Account.objects.filter(kind="household").exists()
-    assert Account.objects.exclude(parent=None).exists()
-    for child in Account.objects.exclude(parent=None).select_related("parent"):
-        assert child.parent.team_id == child.team_id
-    br = Address.objects.filter(country="BR")
-    assert br.exists() and all(
-        len(a.postal_code) == 9 and a.postal_code[5] == "-" and a.state in BR_STATES for a in br
-    )
-    assert Address.objects.filter(account__isnull=True).exists()  # households' people live there
-    assert ContactPoint.objects.filter(
-        kind="email", account__isnull=False, label="billing"
-    ).exists()
-    assert ContactPoint.objects.filter(kind="phone", contact__isnull=False).exists()
-    assert AccountContact.objects.count() == Contact.objects.count()
-    assert AccountContact.objects.filter(role="decision_maker").exists()
-    assert Contact.objects.exclude(birthday=None).exists()
-    assert set(Contact.objects.values_list("language", flat=True)) <= {"pt-br", "en"}
-    assert Contact.objects.filter(gender="female").exists()
-
-
 def test_read_only_users_see_the_pages_but_not_the_forms(rep, make_user, logged_in):
     contact = contact_create(actor=rep, values={"first_name": "Ana"})
     client = logged_in(make_user("read-only"))
