@@ -6,6 +6,7 @@ import contextlib
 import io
 import itertools
 import logging
+import os
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -21,6 +22,24 @@ from clientela.platform.services.tokens import token_create
 
 PASSWORD = "Correct-Horse-42"  # noqa: S105 (test users only)
 _counter = itertools.count(1)
+
+
+DB_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``CLIENTELA_DATABASE_TESTS_ONLY=1`` keeps only the tests that use the database: CI runs
+    the suite once per database, and a test that never touches one (parsers, calendars,
+    property tests; pytest-django refuses them any query) would only repeat the first run."""
+    if os.environ.get("CLIENTELA_DATABASE_TESTS_ONLY") != "1":
+        return
+    kept, dropped = [], []
+    for item in items:
+        uses_db = DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (kept if uses_db or item.get_closest_marker("django_db") else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)
