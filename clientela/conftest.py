@@ -33,7 +33,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     property tests; pytest-django refuses them any query) would only repeat the first run."""
     if os.environ.get("CLIENTELA_DATABASE_TESTS_ONLY") != "1":
         return
-    kept, dropped = [], []
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         uses_db = DB_FIXTURES & set(getattr(item, "fixturenames", ()))
         (kept if uses_db or item.get_closest_marker("django_db") else dropped).append(item)
