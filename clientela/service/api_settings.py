@@ -271,7 +271,7 @@ def check_mailbox(request: AuthedRequest, mailbox_id: int):
 
 @router.get("/service/categories", response=TicketCategoryPage, summary="Ticket categories")
 def list_categories(request: AuthedRequest, params: Query[ActiveQuery]):
-    rows = _listed(request.user, TicketCategory, params)
+    rows = _listed(request.user, TicketCategory, params).prefetch_related("skills")
     return _page(rows, ("name", "id"), params)
 
 

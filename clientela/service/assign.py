@@ -1,9 +1,13 @@
-"""Who works a ticket: the queue's rule on arrival (round robin, least loaded) or an agent's pick.
+"""Who works a ticket: the queue's rule on arrival (round robin, least loaded, by skill) or an
+agent's pick.
 
 The candidates are the active members of the queue's team. Round robin shares its turn-keeping
 with the rules engine's rotations (one ``RoundRobinTurn`` row per queue, taken under its row
 lock, so two workers never give the same turn twice). Least loaded counts each member's active
-tickets (new, open, pending) and picks the fewest, the lowest id first on a tie.
+tickets (new, open, pending) and picks the fewest, the lowest id first on a tie. By skill is
+least loaded among the members whose active technician profile has every skill the ticket's
+category needs; when none has them all (or the category needs none) it falls back to least
+loaded of the whole team, so the ticket is never left waiting for a skill nobody has.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from django.db.models import Count, Q
 
 from clientela.platform.models import User
 from clientela.platform.rules.recipients import take_turn
-from clientela.service.models import ACTIVE, Assignment, Ticket
+from clientela.service.models import ACTIVE, Assignment, Technician, Ticket
 
 
 def _members(ticket: Ticket) -> list[int]:
@@ -43,7 +47,22 @@ def pick(ticket: Ticket) -> int | None:
         return None
     if rule == Assignment.ROUND_ROBIN:
         return take_turn(f"queue:{ticket.queue_id}", ids)
+    if rule == Assignment.BY_SKILL:
+        return least_loaded(skilled(ticket, ids) or ids)
     return least_loaded(ids)
+
+
+def skilled(ticket: Ticket, ids: list[int]) -> list[int]:
+    """The members (of ``ids``) whose active technician profile has every skill the ticket's
+    category needs; empty when it needs none or nobody has them all."""
+    if ticket.category_id is None:
+        return []
+    needed = list(ticket.category.skills.values_list("pk", flat=True))  # type: ignore[union-attr]
+    if not needed:
+        return []
+    rows = Technician.objects.filter(user_id__in=ids, active=True, skills__in=needed)
+    having = rows.values("user_id").annotate(n=Count("skills", distinct=True)).filter(n=len(needed))
+    return sorted(having.values_list("user_id", flat=True))
 
 
 def hand_to(ticket: Ticket, assignee: User | None) -> None:

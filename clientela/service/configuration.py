@@ -373,13 +373,21 @@ def category_save(
 ) -> TicketCategory:
     _require(actor, "service.category", "edit" if category_id else "create")
     current = _get(TicketCategory, category_id) if category_id else None
+    from clientela.service.dispatch_staff import clean_skills, set_skills
+
     errors: Errors = {}
     name = _text(values, "name", errors, size=100, required=True)
     _unique(TicketCategory, name, current, errors)
+    # the skills its tickets need (queues that assign by skill); not sent: kept
+    skills = clean_skills(values["skills"], errors) if "skills" in values else None
     if errors:
         raise ValidationFailed(errors=errors)
     cleaned = {"name": name, "active": bool(values.get("active", True))}
-    return _write(actor, current or TicketCategory(), cleaned)  # type: ignore[no-any-return]
+    with transaction.atomic():
+        category: TicketCategory = _write(actor, current or TicketCategory(), cleaned)
+        if skills is not None:
+            set_skills(actor, category, skills)
+    return category
 
 
 def category_delete(*, actor: User, category_id: Any) -> None:

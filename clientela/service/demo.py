@@ -409,4 +409,16 @@ def add_demo_service(
     desk = Desk(queues, policies, categories, schedules)
     built = [_build(plan, desk, now) for plan in plans]
     _write(built)
+    # the installed base and contracts, then technicians with visits planned for the next days
+    from clientela.service.demo_assets import add_demo_assets
+    from clientela.service.demo_dispatch import add_demo_dispatch
+
+    add_demo_assets(
+        account_ids, seed, gold=gold, policy=policies[True], queue=queues[SUPPORT], now=now
+    )
+    add_demo_dispatch(admin, seed, now=now)
+    # articles and FAQs, one of them made from an answered demo ticket
+    from clientela.service.demo_kb import build_demo_kb
+
+    build_demo_kb(admin, seed)
     return len(built)

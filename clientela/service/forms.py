@@ -91,8 +91,10 @@ class ServiceForm(forms.Form):
             self.add_error(None, str(exc.message))
 
 
-def _link(label: Any, *, required: bool = False) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(label=label, required=required, coerce=int, empty_value=None)
+def _link(label: Any, *, required: bool = False, help_text: Any = "") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label, required=required, coerce=int, empty_value=None, help_text=help_text
+    )
 
 
 def _text(label: Any, *, required: bool, rows: int = 5) -> forms.CharField:
@@ -121,6 +123,14 @@ class TicketForm(ServiceForm):
     category = _link(gettext_lazy("Category"))
     contact = _link(gettext_lazy("Contact"))
     account = _link(gettext_lazy("Account"))
+    asset = _link(
+        gettext_lazy("Asset"),
+        help_text=gettext_lazy("Its warranty or a contract may cover the work."),
+    )
+    contract = _link(
+        gettext_lazy("Contract"),
+        help_text=gettext_lazy("Empty: the contract that covers the ticket, if exactly one does."),
+    )
     requester_email = forms.EmailField(
         label=gettext_lazy("Requester e-mail"),
         required=False,
@@ -135,6 +145,7 @@ class TicketForm(ServiceForm):
         category_choices: Choices,
         contact_choices: Choices,
         account_choices: Choices,
+        actor: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -142,6 +153,28 @@ class TicketForm(ServiceForm):
         self.fields["category"].choices = [*BLANK, *category_choices]  # type: ignore[attr-defined]
         self.fields["contact"].choices = [*BLANK, *contact_choices]  # type: ignore[attr-defined]
         self.fields["account"].choices = [*BLANK, *account_choices]  # type: ignore[attr-defined]
+        self._coverage_choices(actor, {pk for pk, _name in account_choices})
+
+    def _coverage_choices(self, actor: Any, accounts: set[int]) -> None:
+        """The chosen account's assets and contracts; choosing another account reloads them
+        (htmx, ``service_assets:ticket_choices``)."""
+        from django.urls import reverse
+
+        from clientela.service.forms_assets import asset_choices, contract_choices
+
+        raw = str(self.data.get("account") if self.is_bound else self.initial.get("account"))
+        account = int(raw) if raw.isdigit() and int(raw) in accounts else None
+        assets = asset_choices(actor, account) if actor is not None else []
+        contracts = contract_choices(actor, account) if actor is not None else []
+        self.fields["asset"].choices = [*BLANK, *assets]  # type: ignore[attr-defined]
+        self.fields["contract"].choices = [*BLANK, *contracts]  # type: ignore[attr-defined]
+        self.fields["account"].widget.attrs.update(
+            {
+                "hx-get": reverse("service_assets:ticket_choices"),
+                "hx-trigger": "change",
+                "hx-swap": "none",
+            }
+        )
 
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from clientela.platform.forms import apply_errors
 from clientela.service import hours
 from clientela.service.configuration import MAX_TARGET_MINUTES, TARGET_NAMES
-from clientela.service.models import Assignment, Priority
+from clientela.service.models import Assignment, Priority, Skill
 
 BLANK = [("", "—")]
 Choices = list[tuple[Any, Any]]
@@ -105,7 +105,8 @@ class QueueForm(SettingsForm):
         choices=Assignment.choices,
         help_text=_(
             "Manual: agents take tickets. Round robin: new tickets go to the team's agents in "
-            "turn. Least loaded: to the agent with the fewest active tickets."
+            "turn. Least loaded: to the agent with the fewest active tickets. By skill: to the "
+            "least loaded of those with every skill the ticket's category needs."
         ),
     )
     calendar = _reference(
@@ -420,12 +421,27 @@ class CategoryForm(SettingsForm):
 
     name = forms.CharField(label=_("Name"), max_length=100)
     active = _check(_("Active"))
+    skills = forms.TypedMultipleChoiceField(
+        label=_("Skills needed"),
+        required=False,
+        coerce=int,
+        help_text=_("Who may take its tickets when a queue assigns by skill."),
+    )
 
     def __init__(
         self, *args: Any, form_id: str = "", row: int | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.row = row  # the category a row's form changes
+        skills: Any = self.fields["skills"]
+        skills.choices = list(Skill.objects.order_by("name").values_list("pk", "name"))
         if form_id:
             for field in self.fields.values():
                 field.widget.attrs["form"] = form_id
+
+    @classmethod
+    def initial_for(cls, record: Any) -> dict[str, Any]:
+        initial = super().initial_for(record)
+        if record is not None:
+            initial["skills"] = [skill.pk for skill in record.skills.all()]
+        return initial

@@ -1,8 +1,9 @@
 """The knowledge base: articles and FAQs, versioned, internal or public, with reader feedback.
 
 Every edit of an article's text keeps the previous text as an ``ArticleVersion``. Search works
-on ``search_stems``: the title, summary, body and tags reduced to word stems in the article's
-language (``knowledge_search.py``), indexed by each database's full-text engine.
+on ``search_title`` (the title) and ``search_stems`` (summary, body and tags), reduced to
+word stems in the article's language (``kb_search.py``) and indexed by each database's
+full-text engine: an FTS5 table on SQLite, a GIN index on PostgreSQL (migration 0004).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class Article(models.Model):
     helpful_yes = models.PositiveIntegerField(default=0, editable=False)
     helpful_no = models.PositiveIntegerField(default=0, editable=False)
     views = models.PositiveIntegerField(default=0, editable=False)
+    search_title = models.TextField(blank=True, editable=False)
     search_stems = models.TextField(blank=True, editable=False)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -60,6 +60,12 @@ class TicketOut(Schema):
     account_id: int | None = Field(description="The customer's account.")
     contact_id: int | None = Field(description="The customer's contact.")
     requester_email: str = Field(description="Where replies are mailed; empty: nowhere.")
+    asset_id: int | None = Field(description="The equipment it is about, if any.")
+    contract_id: int | None = Field(description="The service contract it was opened under.")
+    coverage: str = Field(
+        description="warranty (the asset's warranty covers the work), contract (the contract "
+        "covers it and it uses one incident) or none (billable)."
+    )
     assignee_id: int | None = Field(description="The agent working it; null: the queue's.")
     owner_id: int = Field(description="Who owns it: the assignee, else the queue's lead.")
     team_id: int | None = Field(description="The queue's team, which sees it.")
@@ -118,6 +124,17 @@ class TicketDetailOut(TicketOut):
         description="Related tickets you may see, newest first (20 at most)."
     )
 
+    coverage_warning: str = Field(
+        description="Why the contract named does not cover the ticket (other account, ended, "
+        "channel or asset not covered, no incidents left); empty otherwise."
+    )
+
+    @staticmethod
+    def resolve_coverage_warning(obj: Any) -> str:
+        from clientela.service.contracts import reason_for
+
+        return reason_for(obj)
+
     @staticmethod
     def resolve_related(obj: Any, context: Any) -> list[int]:
         actor = context["request"].user
@@ -143,6 +160,16 @@ class TicketPatch(Schema):
     category: Id | None = Field(default=None, description="A category's id; null: none.")
     account: Id | None = Field(default=None, description="An account you may see; null: none.")
     contact: Id | None = Field(default=None, description="A contact you may see; null: none.")
+    asset: Id | None = Field(
+        default=None,
+        description="An asset of the ticket's account (its account when none is given); null: "
+        "none. Coverage is found again.",
+    )
+    contract: Id | None = Field(
+        default=None,
+        description="The contract wanted; null: none. Omitted on a new ticket: the contract "
+        "that covers it, if any. One that does not cover leaves the ticket not covered.",
+    )
     requester_email: str | None = Field(
         default=None, max_length=254, description="Where replies are mailed; empty: nowhere."
     )

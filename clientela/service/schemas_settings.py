@@ -33,7 +33,7 @@ EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 Day = Annotated[dt.date, Field(ge=EARLIEST, le=LATEST)]
 Minutes = Annotated[int, Field(strict=True)]  # a JSON integer; its range is the service's
 # The choices the model declares (a test keeps them equal).
-AssignmentValue = Literal["manual", "round_robin", "least_loaded"]
+AssignmentValue = Literal["manual", "round_robin", "least_loaded", "by_skill"]
 
 HOURS = (
     'Opening hours per weekday, e.g. {"mon": ["09:00-12:00", "13:00-18:00"], …}: days mon to '
@@ -47,7 +47,8 @@ TARGETS = (
 )
 ASSIGNMENT = (
     "How new tickets are handed out: manual (they wait for an agent), round_robin (in turn) or "
-    "least_loaded (to the agent with the fewest open tickets)."
+    "least_loaded (to the agent with the fewest open tickets) or by_skill (least loaded of the "
+    "technicians who have every skill of the ticket's category; of the whole team when none has)."
 )
 
 
@@ -274,15 +275,24 @@ class ServiceMailboxCheckOut(Schema):
 # --- ticket categories ----------------------------------------------------------------------
 
 
+SKILLS = "The skills its tickets need: a queue assigning by skill and a planned visit use them."
+
+
 class TicketCategoryOut(Schema):
     id: int = Field(description="The category's id.")
     name: str = Field(description="Unique among categories.")
     active: bool = Field(description="Whether new tickets may take it.")
+    skills: list[int] = Field(description=SKILLS + " Skill ids.")
+
+    @staticmethod
+    def resolve_skills(obj: Any) -> list[int]:
+        return sorted(skill.pk for skill in obj.skills.all())
 
 
 class TicketCategoryPatch(Schema):
     name: str = Field(default=UNSET, max_length=100, description="Unique among categories.")
     active: bool = Field(default=UNSET, description="Whether new tickets may take it.")
+    skills: list[Id] = Field(default=UNSET, max_length=100, description=SKILLS + " Skill ids.")
 
 
 class TicketCategoryIn(TicketCategoryPatch):

@@ -22,7 +22,7 @@ from clientela.customers.models import Account, Contact
 from clientela.platform import audit, customfields, events, permissions
 from clientela.platform.errors import Conflict, ValidationFailed, not_found_on
 from clientela.platform.models import User
-from clientela.service import assign, sla
+from clientela.service import assign, contracts, sla
 from clientela.service.models import (
     TRANSITIONS,
     Priority,
@@ -32,10 +32,14 @@ from clientela.service.models import (
     TicketCategory,
     TicketChannel,
 )
+from clientela.service.models_assets import Asset, ServiceContract
 
 KEY = "service.ticket"
 Errors = dict[str, list[str]]
-EDITABLE = ("subject", "priority", "queue", "category", "account", "contact", "requester_email")
+EDITABLE = (
+    *("subject", "priority", "queue", "category", "account", "contact", "requester_email"),
+    *("asset", "contract"),
+)
 
 
 def _visible(actor: User | None, model: type[Model], pk: Any, field: str) -> Model | None:
@@ -68,7 +72,12 @@ def _clean_refs(actor: User | None, values: dict[str, Any], errors: Errors) -> N
         values["category"] = None if pk is None else TicketCategory.objects.filter(pk=pk).first()
         if pk is not None and values["category"] is None:
             errors["category"] = [_("Unknown category.")]
-    for name, model in (("account", Account), ("contact", Contact)):
+    for name, model in (
+        ("account", Account),
+        ("contact", Contact),
+        ("asset", Asset),
+        ("contract", ServiceContract),
+    ):
         if name in values:
             values[name] = _visible(actor, model, values[name], name)
 
@@ -123,13 +132,19 @@ def ticket_open(
     values: dict[str, Any],
     channel: str,
     now: dt.datetime | None = None,
+    planned: bool = False,
 ) -> Ticket:
-    """Write a cleaned ticket: SLA clock started, assigned by its queue's rule, audited."""
+    """Write a cleaned ticket: its coverage found (a warranty, the named contract or the one
+    that covers; ``planned``: a maintenance visit, which uses no incident), SLA clock started,
+    assigned by its queue's rule, audited."""
     now = now or timezone.now()
     queue: Queue = values["queue"]
     _requester(values)
+    named = values.get("contract") is not None
     ticket = Ticket(**values, channel=channel, owner_id=queue.lead_id, team_id=queue.team_id)
     with transaction.atomic():
+        day = timezone.localdate(now)
+        contracts.apply_coverage(ticket, named=named, day=day, planned=planned)
         sla.start(ticket, now)
         ticket.save()
         assign.on_open(ticket)
@@ -188,10 +203,32 @@ def ticket_update(*, actor: User, ticket_id: Any, values: dict[str, Any]) -> Tic
             setattr(ticket, name, value)
         if ticket.queue_id != old_queue:
             transfer(ticket)
+        now = timezone.now()
         if ticket.priority != old_priority:
-            sla.reprioritise(ticket, old_priority, timezone.now())
+            sla.reprioritise(ticket, old_priority, now)
+        _recover(ticket, before, cleaned, now)
         _save(actor, ticket, before, "updated")
     return ticket
+
+
+def _recover(ticket: Ticket, before: dict[str, Any], cleaned: dict[str, Any], now: Any) -> None:
+    """A new asset, account or contract finds the coverage again (a contract sent is the one
+    wanted, null for none); then a new queue, account or contract may bring another SLA policy,
+    which keeps the business time already used."""
+    moved = {n for n in ("asset", "account", "contract") if ticket_ref(ticket, n) != before[n]}
+    if moved:
+        if "contract" not in cleaned:
+            ticket.contract = None
+        day = timezone.localdate(ticket.created_at)
+        contracts.apply_coverage(ticket, named="contract" in cleaned, day=day)
+    changed = ("queue", "account", "contract", "coverage")
+    if any(ticket_ref(ticket, n) != before[n] for n in changed):
+        sla.repolicy(ticket, now)
+
+
+def ticket_ref(ticket: Ticket, name: str) -> Any:
+    field = Ticket._meta.get_field(name)
+    return getattr(ticket, getattr(field, "attname", name))
 
 
 def transfer(ticket: Ticket) -> None:

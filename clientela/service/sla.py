@@ -34,7 +34,14 @@ def schedule_for(calendar: BusinessCalendar | None) -> hours.Schedule:
 
 
 def policy_for(ticket: Ticket) -> SlaPolicy | None:
-    """The first active policy, in order, whose queue and customer tier match the ticket."""
+    """The policy of the contract that covers the ticket, if it names an active one; else the
+    first active policy, in order, whose queue and customer tier match the ticket."""
+    contract = ticket.contract if ticket.coverage == "contract" else None
+    if contract is not None and contract.sla_policy_id is not None:
+        chosen = SlaPolicy.objects.filter(pk=contract.sla_policy_id, active=True)
+        found = chosen.select_related("calendar").first()
+        if found is not None:
+            return found
     tag_ids: set[int] = set()
     if ticket.account_id is not None:
         tag_ids = set(ticket.account.tags.values_list("id", flat=True))  # type: ignore[union-attr]
@@ -113,6 +120,30 @@ def reprioritise(ticket: Ticket, old_priority: str, now: dt.datetime) -> None:
     new_priority, ticket.priority = ticket.priority, old_priority
     old = clock_of(ticket)
     ticket.priority = new_priority
+    _retime(ticket, old, clock, now)
+
+
+def repolicy(ticket: Ticket, now: dt.datetime) -> bool:
+    """Pick the policy again (another queue, account or contract): the time already used is
+    kept, as a new priority keeps it, and the new policy's targets set the time left. A target
+    the new policy lacks stops; no policy at all stops the clock."""
+    policy = policy_for(ticket)
+    if (policy.pk if policy else None) == ticket.sla_policy_id:
+        return False
+    old = clock_of(ticket)
+    ticket.sla_policy = policy
+    clock = clock_of(ticket)
+    for target in TARGETS:
+        if clock is None or target not in clock.targets:
+            _clear(ticket, target)
+    if clock is None or not clock.targets:
+        ticket.sla_state = ""
+        return True
+    _retime(ticket, old, clock, now)
+    return True
+
+
+def _retime(ticket: Ticket, old: Clock | None, clock: Clock | None, now: dt.datetime) -> None:
     for target in TARGETS:
         running = getattr(ticket, f"{target}_due") is not None
         paused = getattr(ticket, f"{target}_left") is not None

@@ -301,7 +301,7 @@ def _account_choices(actor: User, chosen: int | None) -> list[tuple[int, str]]:
 
 def _new_ticket_form(request: AuthedRequest) -> TicketForm:
     initial: dict[str, Any] = {"channel": "phone", "priority": "normal"}
-    for name in ("account", "contact", "queue"):
+    for name in ("account", "contact", "queue", "asset"):
         initial[name] = _int(request.GET.get(name, ""))
     posted = {n: _int(request.POST.get(n, "")) for n in ("account", "contact")}
     return TicketForm(
@@ -311,6 +311,7 @@ def _new_ticket_form(request: AuthedRequest) -> TicketForm:
         category_choices=category_choices(),
         contact_choices=_contact_choices(request.user, posted["contact"] or initial["contact"]),
         account_choices=_account_choices(request.user, posted["account"] or initial["account"]),
+        actor=request.user,
     )
 
 

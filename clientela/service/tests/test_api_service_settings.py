@@ -562,7 +562,7 @@ def test_a_mailbox_check_signs_in_to_the_real_server(admin, support, imap_server
 def test_categories_are_created_listed_changed_and_deleted(admin):
     created = admin.post("/api/v1/service/categories", {"name": "Billing"})
     body = conforms(admin, created, CATEGORIES, "post", 201)
-    assert body == {"id": body["id"], "name": "Billing", "active": True}
+    assert body == {"id": body["id"], "name": "Billing", "active": True, "skills": []}
     admin.post(CATEGORIES, {"name": "Access", "active": False})
     before = counts()
     assert list(refused(admin.post(CATEGORIES, {"name": "Billing"}))) == ["name"]

@@ -57,7 +57,7 @@ def test_split_moves_the_chosen_messages_and_files_to_a_related_ticket(agent, qu
     api = api_as(agent)
 
     answer = api.post(
-        f"{ONE.format(ticket_id=source.pk)}/split",
+        f"/api/v1/tickets/{source.pk}/split",
         {"messages": [invoice.pk], "subject": "Invoice for March"},
     )
 
@@ -97,7 +97,7 @@ def test_a_split_is_refused_without_a_partial_write(agent, stranger, queue, api_
     source, printer, invoice = _two_matters(agent, queue)
     other = ticket(agent, queue, "Other", message="Elsewhere.")
     api, outsider = api_as(agent), api_as(stranger)
-    url, before = f"{ONE.format(ticket_id=source.pk)}/split", written()
+    url, before = f"/api/v1/tickets/{source.pk}/split", written()
 
     everything = api.post(url, {"messages": [printer.pk, invoice.pk], "subject": "All"})
     assert refused(everything) == {"messages": ["Leave at least one message on this ticket."]}
