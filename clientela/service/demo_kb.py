@@ -151,6 +151,7 @@ def _write(admin: User, spec: Spec, categories: dict[str, Any]) -> Article:
             knowledge.article_update(actor=admin, article_id=article.pk, values={"body": text})
     if status == "archived":
         knowledge.article_set_status(actor=admin, article_id=article.pk, status="archived")
+        article.refresh_from_db()
     return article
 
 
@@ -178,6 +179,8 @@ def _faq_from_a_ticket(admin: User) -> None:
 def build_demo_kb(admin: User, seed: int) -> int:
     """The knowledge base for ``clientela demo`` (after the tickets, so one becomes a FAQ);
     returns how many articles."""
+    if Article.objects.exists():  # ``demo --force``: the knowledge base is loaded once
+        return Article.objects.count()
     rng = random.Random(seed * 79 + 3)
     categories = _categories(admin)
     articles = [_write(admin, spec, categories) for spec in ARTICLES]
