@@ -108,9 +108,11 @@ def record(
     changes: dict[str, Any],
     object_type: str | None = None,
 ) -> AuditEntry:
-    """Append one entry; must run inside the service's transaction so both commit together."""
+    """Append one entry; must run inside the service's transaction so both commit together.
+    (No savepoint of its own: a failure here fails that transaction anyway, and two round
+    trips per audited write are saved.)"""
     key = object_type or _type_key(obj)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         entry = AuditEntry(
             seq=head.seq + 1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.contrib.sessions.models import Session
@@ -11,6 +12,8 @@ from django.utils import timezone
 from clientela.platform.models import User
 from clientela.platform.scheduler import periodic
 from clientela.platform.services.notifications import notification_create
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -69,6 +72,23 @@ def run_rule(run_id: str) -> str:
     from clientela.platform.rules import runner
 
     return runner.attempt(run_id)
+
+
+@task()
+def run_rules(run_ids: list[str]) -> dict[str, int]:
+    """Run many rule runs in turn (enqueued together when many came at once); one that fails
+    unexpectedly is logged and left to the sweep, the others still run."""
+    from clientela.platform.rules import runner
+
+    outcomes: dict[str, int] = {}
+    for run_id in run_ids:
+        try:
+            status = runner.attempt(run_id)
+        except Exception:
+            logger.exception("rule run %s failed", run_id)
+            status = "error"
+        outcomes[status] = outcomes.get(status, 0) + 1
+    return outcomes
 
 
 @periodic("platform.rules-sweep", "* * * * *")

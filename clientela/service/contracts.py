@@ -219,9 +219,10 @@ def apply_coverage(
     chosen = ticket.contract if named else None
     if named:  # the one wanted, or none at all
         candidates = list(locked.filter(pk=chosen.pk)) if chosen is not None else []
+    elif ticket.account_id is None:  # no account, no contract to look for
+        candidates = []
     else:
-        account = ticket.account_id or 0
-        candidates = list(locked.filter(account_id=account, status="active"))
+        candidates = list(locked.filter(account_id=ticket.account_id, status="active"))
     terms = terms_of(candidates, exclude=ticket.pk)
     result = resolve(
         day=day,

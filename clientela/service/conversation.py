@@ -111,8 +111,11 @@ def add_customer_message(
     from_address: str = "",
     message_id: str = "",
     files: Iterable[NewFile] = (),
+    counted: bool = False,
 ) -> TicketMessage:
-    """What the customer said, on whichever channel; a waiting or solved ticket opens again."""
+    """What the customer said, on whichever channel; a waiting or solved ticket opens again.
+    ``counted``: the ticket was just opened with this message counted (``customer_messages``
+    and ``last_customer_at`` set), so it is not written again."""
     now = timezone.now()
     message = TicketMessage.objects.create(
         ticket=ticket,
@@ -124,11 +127,12 @@ def add_customer_message(
         message_id=message_id,
     )
     store_files(ticket, message, files)
-    ticket.customer_messages += 1
-    ticket.last_customer_at = now
-    if ticket.status in (Status.PENDING, Status.RESOLVED):
-        move(ticket, Status.OPEN, now)
-    ticket.save()
+    if not counted:
+        ticket.customer_messages += 1
+        ticket.last_customer_at = now
+        if ticket.status in (Status.PENDING, Status.RESOLVED):
+            move(ticket, Status.OPEN, now)
+        ticket.save()
     events.emit(events.Event(f"{KEY}.customer_replied", None, {"id": ticket.pk}))
     return message
 

@@ -1,20 +1,24 @@
 """Mail that arrives at a support address becomes a ticket, or a message on the right one.
 
-Order of work for one message: keep it whole (``InboundMail.raw``, its own commit, so nothing
-can be lost), then make something of it in a second transaction: find its ticket (by the
-message ids it answers, then by a ``[#n]`` reference from the same sender), match the sender to
-a contact (or create one), write the ticket or the message, acknowledge a new ticket. Automatic
-mail (auto-replies, bounces, lists, our own mail coming back, a sender writing too often) is
-kept and shown on its ticket, but never answered and never opens a ticket by itself.
+Order of work for one message: keep it whole (``InboundMail.raw``, committed before anything
+is made of it, so nothing can be lost; a polled batch is kept in one insert), then make
+something of it in a second transaction: find its ticket (by the message ids it answers, then
+by a ``[#n]`` reference from the same sender), match the sender to a contact (or create one),
+write the ticket or the message, acknowledge a new ticket. Automatic mail (auto-replies,
+bounces, lists, our own mail coming back, a sender writing too often) is kept and shown on its
+ticket, but never answered and never opens a ticket by itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,23 +62,64 @@ def ingest(
     earlier = seen.first()
     if earlier is not None:
         return earlier
-    record = InboundMail.objects.create(
-        account=account,
-        queue=queue,
-        message_id=mail.message_id[:255],
-        from_address=mail.from_address[:254],
-        subject=mail.subject[:500],
-        raw=raw,
-        size=len(raw),
-    )
+    record = InboundMail.objects.create(**_stored(raw, mail, queue, account))
     process(record, mail, queue)
     return record
 
 
-def process(record: InboundMail, mail: mailparse.InboundMail, queue: Queue) -> None:
+def ingest_many(
+    raws: Sequence[bytes], *, queue: Queue, account: MailAccount | None, own: list[str]
+) -> int:
+    """A fetched batch: every new message kept whole in one insert (one commit) before any is
+    processed, duplicates found with one query, the senders' recent counts read once; then
+    each message processed in its own transaction, as ``ingest`` does. Returns how many were
+    new."""
+    mails = [(raw, mailparse.parse(raw, own_addresses=own)) for raw in raws]
+    ids = {mail.message_id[:255] for _raw, mail in mails}
+    done = InboundMail.objects.filter(message_id__in=ids).exclude(outcome=Outcome.FAILED)
+    seen = set(done.values_list("message_id", flat=True))
+    fresh = []
+    for raw, mail in mails:
+        if mail.message_id[:255] not in seen:
+            seen.add(mail.message_id[:255])
+            fresh.append((raw, mail))
+    senders = Counter(_recent_counts([mail.from_address for _raw, mail in fresh]))
+    rows = [InboundMail(**_stored(raw, mail, queue, account)) for raw, mail in fresh]
+    InboundMail.objects.bulk_create(rows)
+    for record, (_raw, mail) in zip(rows, fresh, strict=True):
+        flooding = False
+        if mail.from_address:
+            senders[mail.from_address] += 1
+            flooding = senders[mail.from_address] > FLOOD_MESSAGES
+        process(record, mail, queue, flooding=flooding)
+    return len(rows)
+
+
+def _stored(
+    raw: bytes, mail: mailparse.InboundMail, queue: Queue, account: MailAccount | None
+) -> dict[str, Any]:
+    return {
+        "account": account,
+        "queue": queue,
+        "message_id": mail.message_id[:255],
+        "from_address": mail.from_address[:254],
+        "subject": mail.subject[:500],
+        "raw": raw,
+        "size": len(raw),
+    }
+
+
+def process(
+    record: InboundMail,
+    mail: mailparse.InboundMail,
+    queue: Queue,
+    *,
+    flooding: bool | None = None,
+) -> None:
+    """``flooding``: whether the sender wrote too often, when the caller counted it already."""
     try:
         with transaction.atomic():
-            outcome, ticket, detail = _apply(mail, queue)
+            outcome, ticket, detail = _apply(mail, queue, flooding)
     except Exception as exc:  # kept for a later retry; the message itself is safe in ``raw``
         logger.exception("inbound mail %s could not be processed", record.pk)
         outcome, ticket, detail = Outcome.FAILED, None, f"{type(exc).__name__}: {exc}"[:2000]
@@ -86,14 +131,29 @@ def process(record: InboundMail, mail: mailparse.InboundMail, queue: Queue) -> N
         outbound.queue_acknowledgement(ticket.pk, mail.message_id)
 
 
+def _recent_counts(addresses: list[str]) -> dict[str, int]:
+    """Messages kept from each of these senders within the flood window."""
+    wanted = {a for a in addresses if a}
+    if not wanted:
+        return {}
+    since = timezone.now() - FLOOD_WINDOW
+    recent = InboundMail.objects.filter(from_address__in=wanted, received_at__gte=since)
+    counted = recent.values("from_address").annotate(n=Count("id")).order_by()
+    return {row["from_address"]: row["n"] for row in counted}
+
+
 def _flooding(address: str) -> bool:
     since = timezone.now() - FLOOD_WINDOW
     recent = InboundMail.objects.filter(from_address=address, received_at__gte=since)
     return recent[: FLOOD_MESSAGES + 1].count() > FLOOD_MESSAGES
 
 
-def _apply(mail: mailparse.InboundMail, queue: Queue) -> tuple[str, Ticket | None, str]:
-    auto = mail.auto or ("loop" if mail.from_address and _flooding(mail.from_address) else "")
+def _apply(
+    mail: mailparse.InboundMail, queue: Queue, flooding: bool | None = None
+) -> tuple[str, Ticket | None, str]:
+    if flooding is None:
+        flooding = bool(mail.from_address) and _flooding(mail.from_address)
+    auto = mail.auto or ("loop" if flooding else "")
     ticket = thread_of(mail)
     if auto:
         if ticket is not None:
@@ -185,7 +245,9 @@ def _files(mail: mailparse.InboundMail) -> tuple[list[NewFile], list[str]]:
     return files, skipped
 
 
-def _customer_message(ticket: Ticket, mail: mailparse.InboundMail, contact: Any) -> None:
+def _customer_message(
+    ticket: Ticket, mail: mailparse.InboundMail, contact: Any, *, counted: bool = False
+) -> None:
     files, skipped = _files(mail)
     body = mailparse.new_text(mail.text)
     if skipped:
@@ -200,6 +262,7 @@ def _customer_message(ticket: Ticket, mail: mailparse.InboundMail, contact: Any)
         from_address=mail.from_address,
         message_id=mail.message_id[:255],
         files=files,
+        counted=counted,
     )
 
 
@@ -212,9 +275,12 @@ def _new_ticket(mail: mailparse.InboundMail, queue: Queue) -> Ticket:
         "account": contact.account if contact else None,
         "requester_email": mail.reply_to or mail.from_address,
         "priority": "normal",
+        # opened with its first message counted: one write of the ticket, not two
+        "customer_messages": 1,
+        "last_customer_at": timezone.now(),
     }
     ticket = ticket_open(actor=None, values=values, channel=TicketChannel.EMAIL)
-    _customer_message(ticket, mail, contact)
+    _customer_message(ticket, mail, contact, counted=True)
     return ticket
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from clientela.service import imap
-from clientela.service.inbound import ingest, own_addresses
+from clientela.service.inbound import ingest_many, own_addresses
 from clientela.service.models import MailAccount
 
 
@@ -33,9 +33,8 @@ def poll(account: MailAccount) -> int:
     cursor = imap.Cursor(account.uidvalidity, account.last_uid)
     try:
         fetched, cursor = imap.fetch_new(config, cursor)
-        own = own_addresses()
-        for item in fetched:
-            ingest(item.raw, queue=account.queue, account=account, own=own)
+        raws = [item.raw for item in fetched]
+        ingest_many(raws, queue=account.queue, account=account, own=own_addresses())
         MailAccount.objects.filter(pk=account.pk).update(
             uidvalidity=cursor.uidvalidity, last_uid=cursor.last_uid
         )

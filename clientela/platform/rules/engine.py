@@ -14,6 +14,7 @@ from its own chain, and a chain stops at ``MAX_CHAIN`` rules. See decision 0007.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import time
@@ -167,23 +168,33 @@ def on_events(batch: list[events.Event]) -> None:
     enqueue([r.pk for r in rows if r.status == RunStatus.PENDING])
 
 
+# runs handed to one task when many come at once (a sweep's late tickets, a catch-up): one
+# task insert per run cost 1.7 ms each, 169 s for 100,000 runs
+TASK_CHUNK = 50
+
+
 def enqueue(ids: Iterable[Any], now: datetime | None = None) -> int:
-    """Mark the runs queued and enqueue a task each; a failed enqueue is left for the sweep."""
-    from clientela.platform.tasks import run_rule
+    """Mark the runs queued and enqueue tasks for them (a run alone gets its own task, many go
+    ``TASK_CHUNK`` to a task); a failed enqueue is left for the sweep."""
+    from clientela.platform.tasks import run_rule, run_rules
 
     ids = list(ids)
     if not ids:
         return 0
     RuleRun.objects.filter(pk__in=ids).update(queued_at=now or timezone.now())
     done = 0
-    for run_id in ids:
+    for chunk in itertools.batched(ids, TASK_CHUNK):
+        names = [str(run_id) for run_id in chunk]
         try:
-            run_rule.enqueue(str(run_id))
+            if len(names) == 1:
+                run_rule.enqueue(names[0])
+            else:
+                run_rules.enqueue(names)
         except Exception:
-            logger.exception("could not enqueue rule run %s", run_id)
-            RuleRun.objects.filter(pk=run_id).update(queued_at=None)
+            logger.exception("could not enqueue rule runs %s", names)
+            RuleRun.objects.filter(pk__in=chunk).update(queued_at=None)
         else:
-            done += 1
+            done += len(names)
     return done
 
 

@@ -90,3 +90,25 @@ def test_a_wrong_password_is_reported_on_the_mailbox(mailbox, admin_user):
     assert saved.last_error
     assert mailbox_check(actor=admin_user, mailbox_id=saved.pk) != ""
     assert Ticket.objects.count() == 0
+
+
+def test_a_polled_batch_counts_floods_and_duplicates_as_one_by_one_ingestion_would(mailbox):
+    """The batch is kept in one insert and its senders counted once: the same outcomes as
+    ingesting the messages in a row (the 21st from one sender in ten minutes is a loop; a
+    message twice in the batch, or already kept, is stored once)."""
+    saved, account = mailbox
+    robot = []
+    for n in range(23):
+        message = EmailMessage()
+        message["From"], message["To"] = "robot@loop.test", "suporte@acme.test"
+        message["Subject"], message["Message-ID"] = f"Ping {n}", f"<ping-{n}@loop.test>"
+        message.set_content("ping")
+        robot.append(message.as_bytes())
+    account.deliver_many([request(1), *robot[:2], robot[1], *robot[2:], request(1)])
+
+    assert mailboxes.poll(saved) == 26
+
+    kept = list(InboundMail.objects.order_by("id").values_list("from_address", "outcome"))
+    assert kept[0] == ("cliente1@example.com", "ticket")
+    assert [outcome for _sender, outcome in kept[1:]] == ["ticket"] * 20 + ["auto"] * 3
+    assert Ticket.objects.count() == 21
