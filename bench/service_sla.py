@@ -66,8 +66,8 @@ INSERT INTO service_ticket (
     owner_id, team_id, queue_id, sla_policy_id, subject, channel, status, priority,
     requester_email, sla_state, first_response_due, resolution_due, first_response_warn,
     resolution_warn, sort_due, first_response_breached, resolution_breached,
-    customer_messages, transfers, reopened, csat_comment, created_at, updated_at, resolved_at,
-    closed_at)
+    customer_messages, transfers, reopened, csat_comment, coverage, created_at, updated_at,
+    resolved_at, closed_at)
 SELECT %(owner)s, %(team)s, %(queue)s, %(policy)s, 'Bench ticket ' || g, 'email',
     CASE WHEN g <= %(open)s THEN (CASE WHEN g %% 3 = 0 THEN 'new' ELSE 'open' END)
          ELSE 'closed' END,
@@ -80,7 +80,7 @@ SELECT %(owner)s, %(team)s, %(queue)s, %(policy)s, 'Bench ticket ' || g, 'email'
                                           - interval '96 minutes' END,
     CASE WHEN g <= %(open)s THEN %(now)s + (g %% 480) * interval '1 minute'
          ELSE '9999-12-31'::timestamptz END,
-    false, false, 1, 0, 0, '',
+    false, false, 1, 0, 0, '', '',
     %(now)s - (g %% 365) * interval '1 day', %(now)s,
     CASE WHEN g > %(open)s THEN %(now)s - (g %% 365) * interval '1 day' + interval '5 hours' END,
     CASE WHEN g > %(open)s THEN %(now)s - (g %% 365) * interval '1 day' + interval '6 hours' END

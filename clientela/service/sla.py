@@ -67,8 +67,17 @@ def clock_of(ticket: Ticket) -> Clock | None:
         return None
     minutes = (policy.targets or {}).get(ticket.priority) or {}
     targets = {t: int(minutes[t]) * 60 for t in TARGETS if minutes.get(t)}
-    calendar = policy.calendar if policy.calendar_id else ticket.queue.calendar
-    return Clock(schedule_for(calendar), policy.warn_percent, targets)
+    return Clock(schedule_for(_calendar(ticket, policy)), policy.warn_percent, targets)
+
+
+def _calendar(ticket: Ticket, policy: SlaPolicy) -> BusinessCalendar | None:
+    """The hours the clock counts: those a covering contract bought (24x7, 8x5…), else the
+    policy's, else the queue's."""
+    if ticket.coverage == "contract" and ticket.contract_id is not None:
+        contract = ticket.contract
+        if contract is not None and contract.calendar_id is not None:
+            return contract.calendar
+    return policy.calendar if policy.calendar_id else ticket.queue.calendar
 
 
 def _run(ticket: Ticket, clock: Clock, target: str, now: dt.datetime, left: int) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -16,9 +17,10 @@ from clientela.platform.errors import NotFound, ValidationFailed
 from clientela.service import contracts, services
 from clientela.service.contracts import Equipment, Terms, resolve, why_not
 from clientela.service.installed_base import asset_create, warranty_add
-from clientela.service.models import Queue, SlaPolicy, Ticket
+from clientela.service.models import BusinessCalendar, Queue, SlaPolicy, Ticket
 
 DAY = dt.date(2026, 5, 10)
+HOUR = dt.timedelta(hours=1)
 
 
 def terms(**changes) -> Terms:
@@ -211,3 +213,42 @@ def test_the_contract_sla_policy_applies_and_is_picked_again_on_a_change(desk):
     )
     ticket = services.ticket_update(actor=agent, ticket_id=ticket.pk, values={"asset": printer.pk})
     assert (ticket.coverage, ticket.contract_id) == ("warranty", None)
+
+
+def test_the_clock_counts_the_hours_the_contract_bought(desk):
+    """A covering contract's hours (24x7 here) set the SLA clock, over the queue's office hours."""
+    agent, queue, account, other, _printer = desk
+    sp = ZoneInfo("America/Sao_Paulo")
+    weekdays = ("mon", "tue", "wed", "thu", "fri")
+    queue.calendar = BusinessCalendar.objects.create(
+        name="Office", timezone="America/Sao_Paulo", hours={d: ["09:00-18:00"] for d in weekdays}
+    )
+    queue.save()
+    always = BusinessCalendar.objects.create(
+        name="Round the clock",
+        timezone="America/Sao_Paulo",
+        hours={d: ["00:00-24:00"] for d in (*weekdays, "sat", "sun")},
+    )
+    SlaPolicy.objects.create(name="Standard", targets={"normal": {"first_response": 60}})
+    contracts.contract_create(
+        actor=agent,
+        values={
+            "account": account.pk,
+            "name": "24x7 care",
+            "starts_on": dt.date(2026, 1, 1),
+            "ends_on": dt.date(2026, 12, 31),
+            "calendar": always.pk,
+        },
+    )
+    saturday = dt.datetime(2026, 5, 9, 10, 0, tzinfo=sp)
+
+    def opened(customer) -> Ticket:
+        values = {"subject": "Down", "queue": queue, "account": customer}
+        return services.ticket_open(actor=None, values=values, channel="phone", now=saturday)
+
+    covered, plain = opened(account), opened(other)
+    assert (covered.coverage, covered.first_response_due) == ("contract", saturday + HOUR)
+    assert (plain.coverage, plain.first_response_due) == (
+        "none",
+        dt.datetime(2026, 5, 11, 10, 0, tzinfo=sp),
+    )
