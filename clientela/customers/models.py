@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clientela.customers.search_index import document, refresh
 from clientela.platform.models import OwnedModel, Tag, owner_field, team_field
@@ -596,7 +597,7 @@ class Consent(models.Model):
 
 
 class DuplicateStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("status", "Open")
     DISMISSED = "dismissed", _("Not a duplicate")
     MERGED = "merged", _("Merged")
 

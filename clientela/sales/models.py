@@ -15,13 +15,14 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clientela.customers.models import Account, Contact, Lead, LeadSource
 from clientela.platform.models import OwnedModel, owner_field, team_field
 
 
 class StageKind(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("status", "Open")
     WON = "won", _("Won")
     LOST = "lost", _("Lost")
 

@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clientela.customers.models import Account, Contact, Tag
 from clientela.platform.models import Team, owner_field, team_field
@@ -64,7 +65,7 @@ __all__ = [
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("status", "Open")
     PENDING = "pending", _("Pending customer")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
