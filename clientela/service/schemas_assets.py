@@ -147,7 +147,8 @@ class ServiceContractOut(Schema):
 
     @staticmethod
     def resolve_entitlement(obj: Any) -> Any:
-        return contracts.entitlement(obj)
+        # a page's contracts come with theirs (``selectors_assets.contract_page``)
+        return getattr(obj, "entitlement_figures", None) or contracts.entitlement(obj)
 
 
 class ServiceContractPage(Schema):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clientela.customers.services import account_create
@@ -242,3 +244,29 @@ def test_maintenance_plans_through_the_api(world, api_as, admin_user):
     )
     assert MaintenancePlan.objects.count() == 0
     assert Ticket.objects.get().subject == "Preventive maintenance: Fridge (F-1) (due 2030-01-31)"
+
+
+def test_the_contract_list_reads_a_fixed_number_of_queries(world, api_as):
+    """Each contract's entitlement (incidents and hours used) is read for the whole page."""
+    agent, _stranger, _queue, account = world
+    api = api_as(agent)
+    today = timezone.localdate()
+
+    def contract(n: int) -> None:
+        values = {"name": f"Care {n}", "starts_on": str(today), "ends_on": str(today)}
+        made = api.post("/api/v1/service/contracts", {"account": account.pk, **values})
+        assert made.status_code == 201, made.content
+
+    def listed() -> tuple[int, list[dict]]:
+        with CaptureQueriesContext(connection) as queries:
+            items = api.get("/api/v1/service/contracts").json()["items"]
+        return len(queries), items
+
+    contract(1)
+    few, items = listed()
+    for n in range(2, 7):
+        contract(n)
+    many, items = listed()
+    assert len(items) == 6
+    assert all(c["entitlement"]["incidents_used"] == 0 for c in items)
+    assert many == few
