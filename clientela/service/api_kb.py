@@ -17,10 +17,8 @@ from clientela.platform import permissions
 from clientela.platform.api import PageParams
 from clientela.platform.errors import ValidationFailed
 from clientela.platform.http import AuthedRequest
-from clientela.platform.pagination import paginate
 from clientela.service import knowledge, selectors
 from clientela.service import selectors_kb as kb
-from clientela.service.models_kb import ArticleCategory
 from clientela.service.schemas import Id
 from clientela.service.schemas_kb import (
     ArticleDetailOut,
@@ -224,10 +222,7 @@ def faq_from_ticket(request: AuthedRequest, ticket_id: int):
 
 @router.get("/kb/categories", response=CategoryPage, summary="Knowledge base categories")
 def list_categories(request: AuthedRequest, params: Query[PageParams]):
-    permissions.require(request.user, KEY, "view")
-    rows = ArticleCategory.objects.all()
-    ordering = ("position", "name", "id")
-    return paginate(rows, ordering=ordering, cursor=params.cursor, limit=params.limit)
+    return kb.category_page(request.user, cursor=params.cursor, limit=params.limit)
 
 
 @router.post("/kb/categories", response={201: CategoryOut}, summary="Add a category")

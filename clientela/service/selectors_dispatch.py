@@ -107,6 +107,15 @@ def technicians(*, active_only: bool = False) -> QuerySet[Technician]:
     return rows.filter(active=True, field=True) if active_only else rows
 
 
+def users_without_profile(technician: Technician | None) -> QuerySet[User]:
+    """Active users who have no technician profile yet (and the technician's own user)."""
+    profiles = Technician.objects.all()
+    if technician is not None:
+        profiles = profiles.exclude(pk=technician.pk)
+    users = User.objects.filter(is_active=True).exclude(pk__in=profiles.values("user_id"))
+    return users.order_by("first_name", "username")
+
+
 def skills() -> QuerySet[Skill]:
     return Skill.objects.order_by("name")
 

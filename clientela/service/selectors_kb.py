@@ -162,6 +162,13 @@ def categories() -> QuerySet[ArticleCategory]:
     ).order_by("position", "name")
 
 
+def category_page(actor: User, *, cursor: str | None, limit: int) -> Page[ArticleCategory]:
+    """The categories, a page at a time, for whoever may read the knowledge base."""
+    permissions.require(actor, KEY, "view")
+    rows = ArticleCategory.objects.all()
+    return paginate(rows, ordering=("position", "name", "id"), cursor=cursor, limit=limit)
+
+
 def category_get(category_id: Any) -> ArticleCategory:
     try:
         return ArticleCategory.objects.get(pk=int(category_id))

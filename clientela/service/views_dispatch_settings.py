@@ -155,12 +155,8 @@ def technician_list(request: AuthedRequest) -> HttpResponse:
 
 def _user_choices(technician: Technician | None) -> list[tuple[int, str]]:
     """Active users without a profile, and the technician's own user."""
-    profiles = Technician.objects.all()
-    if technician is not None:
-        profiles = profiles.exclude(pk=technician.pk)
-    taken = profiles.values("user_id")
-    users = User.objects.filter(is_active=True).exclude(pk__in=taken)
-    return [(u.pk, u.display_name) for u in users.order_by("first_name", "username")]
+    users = selectors_dispatch.users_without_profile(technician)
+    return [(u.pk, u.display_name) for u in users]
 
 
 def technician_form(request: AuthedRequest, technician_id: int | None = None) -> HttpResponse:
